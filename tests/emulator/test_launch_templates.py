@@ -1,0 +1,65 @@
+"""Launch template versions keep UserData; DeleteLaunchTemplateVersions."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.fixture
+def subnet(client) -> str:
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    return ec2.create_subnet(VpcId=vpc, CidrBlock="10.50.1.0/24")["Subnet"]["SubnetId"]
+
+
+def test_later_versions_keep_user_data_and_asg_launches_them(client, unique, subnet) -> None:
+    ec2 = client("ec2")
+    data = {"ImageId": "ami-12c6146b", "InstanceType": "t3.micro", "UserData": _b64("#!/bin/sh\necho v1\n")}
+    lt = ec2.create_launch_template(LaunchTemplateName=unique, LaunchTemplateData=data)["LaunchTemplate"]
+    v2 = ec2.create_launch_template_version(
+        LaunchTemplateId=lt["LaunchTemplateId"],
+        SourceVersion="1",
+        LaunchTemplateData={**data, "UserData": _b64("#!/bin/sh\necho v2\n")},
+    )["LaunchTemplateVersion"]
+    assert v2["VersionNumber"] == 2
+    described = ec2.describe_launch_template_versions(LaunchTemplateId=lt["LaunchTemplateId"], Versions=["2"])
+    assert described["LaunchTemplateVersions"][0]["LaunchTemplateData"]["UserData"] == _b64("#!/bin/sh\necho v2\n")
+    asg = client("autoscaling")
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=unique,
+        LaunchTemplate={"LaunchTemplateId": lt["LaunchTemplateId"], "Version": "2"},
+        MinSize=1,
+        MaxSize=2,
+        VPCZoneIdentifier=subnet,
+    )
+    asg.set_desired_capacity(AutoScalingGroupName=unique, DesiredCapacity=2)
+    group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[unique])["AutoScalingGroups"][0]
+    assert len(group["Instances"]) == 2
+
+
+def test_delete_launch_template_versions(client, unique) -> None:
+    ec2 = client("ec2")
+    data = {"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"}
+    lt_id = ec2.create_launch_template(LaunchTemplateName=unique, LaunchTemplateData=data)["LaunchTemplate"][
+        "LaunchTemplateId"
+    ]
+    for _ in range(3):
+        ec2.create_launch_template_version(LaunchTemplateId=lt_id, LaunchTemplateData=data)
+    result = ec2.delete_launch_template_versions(LaunchTemplateId=lt_id, Versions=["2", "3", "1", "9"])
+    assert [v["VersionNumber"] for v in result["SuccessfullyDeletedLaunchTemplateVersions"]] == [2, 3]
+    failed = {v["VersionNumber"]: v["ResponseError"]["Code"] for v in result["UnsuccessfullyDeletedLaunchTemplateVersions"]}
+    assert failed == {1: "unexpectedError", 9: "launchTemplateVersionDoesNotExist"}
+    remaining = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id)["LaunchTemplateVersions"]
+    assert sorted(v["VersionNumber"] for v in remaining) == [1, 4]
+    # Numbers are never reused.
+    new = ec2.create_launch_template_version(LaunchTemplateId=lt_id, LaunchTemplateData=data)
+    assert new["LaunchTemplateVersion"]["VersionNumber"] == 5
+    with pytest.raises(ClientError):
+        ec2.describe_launch_template_versions(LaunchTemplateId=lt_id, Versions=["2"])
