@@ -17,6 +17,8 @@ FIXES: tuple[str, ...] = (
     "dynamodb_table_id",
     "launch_template_versions",
     "autoscaling_metrics",
+    "autoscaling_lifecycle",
+    "autoscaling_instance_refresh",
     "nat_gateway_tags",
     "managed_prefix_lists",
     "ssm_al2023_ami",
