@@ -1,0 +1,67 @@
+"""Every error leaves as a JSON object with a code and a message; nothing else reaches a client."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .logs import request_id_var
+
+log = logging.getLogger("monolith.errors")
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+
+def error_response(code: int, message: str, extra: dict[str, Any] | None = None) -> Response:
+    body: dict[str, Any] = {"code": code, "message": message, "request_id": request_id_var.get()}
+    body.update(extra or {})
+    resp = jsonify(body)
+    resp.status_code = code
+    return resp
+
+
+def _api_error(exc: ApiError) -> Response:
+    resp = error_response(exc.code, exc.message, exc.extra)
+    resp.headers.update(exc.headers)
+    return resp
+
+
+def _http_error(exc: HTTPException) -> Response:
+    code = exc.code or 500
+    if code >= 500:
+        log.error("server error", extra={"status": code, "error": exc.description})
+    resp = error_response(code, exc.description or exc.name)
+    # Keep protocol headers werkzeug computed (Allow on 405, Retry-After on 503).
+    for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+        value = dict(exc.get_headers()).get(name)
+        if value:
+            resp.headers[name] = value
+    return resp
+
+
+def _unhandled(exc: Exception) -> Response:
+    log.error("unhandled exception", exc_info=exc, extra={"status": 500})
+    return error_response(500, InternalServerError.description or "internal server error")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unhandled)
