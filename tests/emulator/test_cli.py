@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, _free_port
+from emulator_harness import REPO, free_port
 
 SCRIPT = REPO / "local" / "bin" / "emulator"
 
@@ -19,7 +19,7 @@ def _run(command: str, port: int) -> subprocess.CompletedProcess[str]:
 
 
 def test_start_is_idempotent_and_stop_is_safe() -> None:
-    port = _free_port()
+    port = free_port()
     pid_file = Path(REPO, "build", "emulator", f"emulator-{port}.pid")
     try:
         first = _run("start", port)

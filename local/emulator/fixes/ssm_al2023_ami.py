@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.ec2.models.amis import Ami, AmiBackend
@@ -45,7 +46,7 @@ def apply() -> None:
         if not dict.get(self, PARAMETER):
             # The base defaultdict, not ParameterDict.__getitem__, which would re-enter this loader.
             defaultdict.__getitem__(self, PARAMETER).append(
-                Parameter(
+                Parameter(  # type: ignore[abstract]  # moto's own loader builds it the same way
                     account_id=self.account_id,
                     name=PARAMETER,
                     value=al2023_ami_id(self.region_name),
@@ -53,7 +54,7 @@ def apply() -> None:
                     description=None,
                     allowed_pattern=None,
                     keyid=None,
-                    last_modified_date=1735689600.0,
+                    last_modified_date=datetime(2025, 1, 1, tzinfo=UTC),
                     version=1,
                     data_type="aws:ec2:image",
                 )
