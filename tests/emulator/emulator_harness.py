@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -35,10 +36,12 @@ class Emulator:
             "AWS_SECRET_ACCESS_KEY": "testing",
             **(extra_env or {}),
         }
+        # A file, not a pipe: werkzeug logs every request and a full pipe would block the server.
+        self.log = tempfile.NamedTemporaryFile(prefix="emulator-", suffix=".log")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
@@ -48,7 +51,7 @@ class Emulator:
                 return
             except OSError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                    out = Path(self.log.name).read_text(errors="replace")
                     self.stop()
                     raise RuntimeError(f"emulator did not start:\n{out}") from None
                 time.sleep(0.1)
@@ -77,3 +80,4 @@ class Emulator:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        self.log.close()
