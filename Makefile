@@ -48,7 +48,7 @@ lint: $(STAMP) ## ansible-lint (production profile), yamllint, ruff
 unit: $(STAMP) ## pytest: app, emulator, modules, playbook input checks
 	tools/run-pytest
 
-molecule: emulator ## One molecule scenario per role against the emulator
+molecule: $(STAMP) ## One molecule scenario per role, each against an emulator of its own
 	tools/run-molecule
 
 test: lint unit molecule ## Every test (what CI runs)

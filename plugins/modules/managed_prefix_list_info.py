@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 """Look up EC2 managed prefix lists by name (no amazon.aws / community.aws module does)."""
 
 from __future__ import annotations

@@ -1,0 +1,90 @@
+"""Bad input stops site.yml before any AWS change, with a message naming the variable and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from playbook_runner import REPO, run_playbook
+
+GOOD_REGIONS = {
+    "us": {"aws_region": "us-west-2", "network_vpc_cidr": "10.10.0.0/16"},
+    "eu": {"aws_region": "eu-west-1", "network_vpc_cidr": "10.20.0.0/16"},
+    "au": {"aws_region": "ap-southeast-2", "network_vpc_cidr": "10.30.0.0/16"},
+}
+
+
+def inventory(tmp_path: Path, regions: dict[str, dict[str, str]]) -> Path:
+    local_vars = yaml.safe_load((REPO / "inventories/local/group_vars/all.yml").read_text())
+    data = {
+        "all": {
+            "vars": local_vars,
+            "children": {"regions": {"hosts": regions}, "edge": {"hosts": {"global": {"aws_region": "us-east-1"}}}},
+        }
+    }
+    path = tmp_path / "hosts.yml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+# (extra vars, words the error must contain)
+BAD_EXTRA_VARS = [
+    (["-e", "network_vpc_cidr=10.10.0.0/33"], ["network_vpc_cidr", "CIDR"]),
+    (["-e", "network_vpc_cidr=10.10.0.1/16"], ["network_vpc_cidr", "host bits"]),
+    (["-e", "network_vpc_cidr=10.0.0.0/8"], ["network_vpc_cidr", "/16 to /22"]),
+    (["-e", "network_vpc_cidr=8.8.0.0/16"], ["network_vpc_cidr", "private"]),
+    (["-e", "compute_capacity=0"], ["compute_capacity", "at least 3"]),
+    (["-e", "compute_capacity=two"], ["compute_capacity"]),
+    (["-e", "network_nat_gateway_mode=many"], ["network_nat_gateway_mode", "per_az, single"]),
+    (["-e", "network_availability_zone_count=5"], ["network_availability_zone_count", "2, 3"]),
+    (["-e", "project_name=Tri_Continent"], ["project_name", "^[a-z][a-z0-9]{1,11}$"]),
+    (["-e", "project_environment=production-eu-1"], ["project_environment"]),
+    (["-e", "security_alb_open_to_world=perhaps"], ["security_alb_open_to_world"]),
+]
+
+BAD_INVENTORIES = [
+    (
+        {**GOOD_REGIONS, "au": {"aws_region": "ap-southeast-2", "network_vpc_cidr": "10.20.128.0/20"}},
+        ["network_vpc_cidr overlaps", "eu and au"],
+    ),
+    (
+        {**GOOD_REGIONS, "au": {"aws_region": "mars-north-1", "network_vpc_cidr": "10.30.0.0/16"}},
+        ["aws_region", "mars-north-1"],
+    ),
+    (
+        {**GOOD_REGIONS, "au": {"aws_region": "eu-west-1", "network_vpc_cidr": "10.30.0.0/16"}},
+        ["same aws_region", "eu=eu-west-1"],
+    ),
+    ({**GOOD_REGIONS, "au": {"network_vpc_cidr": "10.30.0.0/16"}}, ["aws_region of host au"]),
+]
+
+
+def assert_refused_without_change(emulator, run, words: list[str]) -> None:
+    assert run.returncode != 0, run.output[-3000:]
+    for word in words:
+        assert word in run.output, f"{word!r} missing from:\n{run.output[-3000:]}"
+    assert "Traceback" not in run.output
+    assert emulator.calls()["mutating"] == [], "a bad input must fail before any change"
+
+
+@pytest.mark.parametrize(("extra", "words"), BAD_EXTRA_VARS, ids=[" ".join(e[1:]) for e, _ in BAD_EXTRA_VARS])
+def test_bad_variable_fails_before_any_change(stack_emulator, extra, words):
+    stack_emulator.reset_calls()
+    run = run_playbook(stack_emulator.url, "site.yml", *extra)
+    assert_refused_without_change(stack_emulator, run, words)
+
+
+@pytest.mark.parametrize(
+    ("regions", "words"), BAD_INVENTORIES, ids=["overlap", "unknown-region", "same-region", "no-region"]
+)
+def test_bad_inventory_fails_before_any_change(stack_emulator, tmp_path, regions, words):
+    stack_emulator.reset_calls()
+    run = run_playbook(stack_emulator.url, "site.yml", inventory=inventory(tmp_path, regions))
+    assert_refused_without_change(stack_emulator, run, words)
+
+
+def test_destroy_without_confirmation_fails_instead_of_hanging(stack_emulator):
+    stack_emulator.reset_calls()
+    run = run_playbook(stack_emulator.url, "destroy.yml")
+    assert_refused_without_change(stack_emulator, run, ["not confirmed", "-e confirm=yes", "123456789012"])
