@@ -157,3 +157,29 @@ def test_acm_without_chain_returns_none(client) -> None:
     cert, key, _ = _pem_chain()
     arn = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]
     assert "CertificateChain" not in acm.get_certificate(CertificateArn=arn)
+
+
+def test_alb_reports_every_default_attribute(client, unique) -> None:
+    ec2 = client("ec2", "ap-southeast-2")
+    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{i}.0/24", AvailabilityZone=f"ap-southeast-2{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in enumerate("ab")
+    ]
+    elb = client("elbv2", "ap-southeast-2")
+    arn = elb.create_load_balancer(Name=unique[:32], Subnets=subnets, Type="application")["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    attrs = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
+    assert attrs["access_logs.s3.enabled"] == "false"
+    assert attrs["idle_timeout.timeout_seconds"] == "60"
+    assert attrs["routing.http2.enabled"] == "true"
+    assert attrs["load_balancing.cross_zone.enabled"] == "true"
+    elb.modify_load_balancer_attributes(
+        LoadBalancerArn=arn, Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": "120"}]
+    )
+    attrs = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
+    assert attrs["idle_timeout.timeout_seconds"] == "120"
+    assert attrs["access_logs.s3.enabled"] == "false"

@@ -23,6 +23,7 @@ FIXES: tuple[str, ...] = (
     "managed_prefix_lists",
     "ssm_al2023_ami",
     "acm_imported_chain",
+    "elbv2_alb_attributes",
     "dynamodb_global_tables",
 )
 
