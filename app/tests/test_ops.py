@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from conftest import REGION, TABLE, make_config
-from monolith import create_app
+from monolith import Config, create_app
 from monolith.heartbeat import Heartbeat, heartbeat_id
 
 
@@ -235,15 +235,13 @@ def test_page_503_when_table_unavailable(ddb: Any) -> None:
     ],
 )
 def test_bad_configuration_fails_at_startup(env: dict[str, str], message: str) -> None:
-    from monolith.config import Config, ConfigError
+    from monolith.config import ConfigError
 
     with pytest.raises(ConfigError, match=message):
         Config.from_env(env)
 
 
 def test_config_from_env_reads_every_variable() -> None:
-    from monolith.config import Config
-
     cfg = Config.from_env(
         {
             "APP_TABLE_NAME": "t",
@@ -265,7 +263,7 @@ def test_config_from_env_reads_every_variable() -> None:
         "i-9",
         "eu-west-1b",
     )
-    assert cfg.endpoint_url == "http://127.0.0.1:4566"
+    assert cfg.endpoint_url is None  # left to boto3's own AWS_ENDPOINT_URL handling
     assert cfg.max_body_bytes == 1000
     assert cfg.drain_file == "/run/x/drain"
 
@@ -282,3 +280,28 @@ def test_create_app_from_environment(monkeypatch: pytest.MonkeyPatch, aws: None)
     assert client.get("/api/info").get_json()["region"] == "eu-west-1"
     assert client.get("/readyz").status_code == 200
     assert client.post("/api/records", json={"a": 1}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, "http://127.0.0.1:4566"),
+        (
+            {
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:4566",
+                "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:4599",
+            },
+            "http://127.0.0.1:4599",
+        ),
+        ({}, "https://dynamodb.eu-west-1.amazonaws.com"),
+    ],
+)
+def test_dynamodb_client_honours_endpoint_environment(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    from monolith import dynamodb_client
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    cfg = Config.from_env({"APP_TABLE_NAME": "t", "AWS_REGION": "eu-west-1"})
+    assert dynamodb_client(cfg).meta.endpoint_url == expected

@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from conftest import TABLE
+from conftest import TABLE, make_config
+from monolith import create_app
 
 
 def create(client: FlaskClient, data: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -333,3 +334,105 @@ def test_proxy_fix_trusts_exactly_one_hop(client: FlaskClient, capsys: pytest.Ca
     access = [line for line in lines if line["logger"] == "monolith.access"]
     # The ALB appended the client it saw; anything before it is client-supplied and not trusted.
     assert access[-1]["remote_addr"] == "203.0.113.7"
+
+
+@pytest.fixture
+def roomy(ddb: Any) -> FlaskClient:
+    """An app with a body limit near the ceiling, for inputs the 4 KB test limit would refuse first."""
+    return create_app(
+        make_config(max_body_bytes=300 * 1024), client=ddb, ready_client=ddb, start_heartbeat=False
+    ).test_client()
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"x": NaN}', '{"x": Infinity}', '{"x": -Infinity}', '{"x": 1e999}', '{"x": 1' + "0" * 5000 + "}"],
+)
+def test_non_json_numbers_are_400(roomy: FlaskClient, body: str) -> None:
+    resp = roomy.post("/api/records", data=body, content_type="application/json")
+    assert resp.status_code == 400
+    assert resp.get_json()["message"] == "request body is not valid JSON"
+
+
+@pytest.mark.parametrize("depth", [33, 3000])
+def test_deep_nesting_is_400(roomy: FlaskClient, depth: int) -> None:
+    body = '{"x": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+    resp = roomy.post("/api/records", data=body, content_type="application/json")
+    assert resp.status_code == 400
+    assert "nests deeper" in resp.get_json()["message"]
+
+
+def test_nesting_at_the_limit_is_accepted(client: FlaskClient) -> None:
+    body = '{"x": ' + "[" * 31 + "]" * 31 + "}"
+    assert client.post("/api/records", data=body, content_type="application/json").status_code == 201
+
+
+def test_non_ascii_body_is_stored_without_growing(roomy: FlaskClient) -> None:
+    """Text under the body limit must fit the item too: stored UTF-8, not \\uXXXX escapes (x2 the size)."""
+    text = "\u20ac" * 90_000  # 270,000 bytes of UTF-8; 540,000 as escapes, over DynamoDB's 400 KB
+    body = json.dumps({"t": text}, ensure_ascii=False).encode()
+    resp = roomy.post("/api/records", data=body, content_type="application/json")
+    assert resp.status_code == 201, resp.get_json()
+    assert roomy.get(f"/api/records/{resp.get_json()['id']}").get_json()["data"]["t"] == text
+
+
+def _replicate_from(
+    ddb: Any, record_id: str, number: int, region: str, *, data: Any, supersedes: list[str]
+) -> None:
+    """What global-table replication does: a history item another region wrote appears in ours."""
+    ddb.put_item(
+        TableName=TABLE,
+        Item={
+            "id": {"S": record_id},
+            "version": {"S": f"v{number:06d}#{region}"},
+            "number": {"N": str(number)},
+            "region": {"S": region},
+            "deleted": {"BOOL": False},
+            "written_ns": {"N": "1700000000000000000"},
+            "writer": {"S": f"v{number:06d}#{region}"},
+            "supersedes": {"L": [{"S": s} for s in supersedes]},
+            "data": {"S": json.dumps(data)},
+        },
+    )
+
+
+def test_read_reports_concurrent_sibling_and_merge_write_clears_it(client: FlaskClient, ddb: Any) -> None:
+    rid = create(client)["id"]
+    assert put(client, rid, 1, {"by": "us"}).status_code == 200
+    # eu-west-1 wrote its own version 2 on top of version 1 at the same moment.
+    _replicate_from(ddb, rid, 2, "eu-west-1", data={"by": "eu"}, supersedes=["v000001#us-west-2"])
+    body = client.get(f"/api/records/{rid}").get_json()
+    # Deterministic in every region: same number, so the higher region name ("us-west-2") wins.
+    assert body["key"] == "v000002#us-west-2"
+    assert body["data"] == {"by": "us"}
+    assert [(c["key"], c["data"]) for c in body["conflicts"]] == [("v000002#eu-west-1", {"by": "eu"})]
+    eu = client.get(f"/api/records/{rid}/versions/2?region=eu-west-1").get_json()
+    assert eu["data"] == {"by": "eu"}
+    merged = put(client, rid, 2, {"by": "both"})
+    assert sorted(merged.get_json()["supersedes"]) == ["v000002#eu-west-1", "v000002#us-west-2"]
+    assert client.get(f"/api/records/{rid}").get_json()["conflicts"] == []
+
+
+def test_unseen_older_sibling_is_still_reported(client: FlaskClient, ddb: Any) -> None:
+    rid = create(client)["id"]
+    put(client, rid, 1, {"n": 2})
+    put(client, rid, 2, {"n": 3})
+    # A concurrent version 2 from ap-southeast-2 arrives after we have moved on to 3: nobody saw it.
+    _replicate_from(ddb, rid, 2, "ap-southeast-2", data={"late": True}, supersedes=["v000001#us-west-2"])
+    body = client.get(f"/api/records/{rid}").get_json()
+    assert body["version"] == 3
+    assert [c["key"] for c in body["conflicts"]] == ["v000002#ap-southeast-2"]
+
+
+def test_body_that_grows_past_the_item_limit_when_stored_is_413(roomy: FlaskClient) -> None:
+    # 5 bytes in, 19 stored: json re-serialises 1e15 as 1000000000000000.0.
+    body = '{"n": [' + ",".join(["1e15"] * 50_000) + "]}"
+    assert len(body) < 300 * 1024
+    resp = roomy.post("/api/records", data=body, content_type="application/json")
+    assert resp.status_code == 413
+    assert "too large" in resp.get_json()["message"]
+    rid = roomy.post("/api/records", json={"small": 1}).get_json()["id"]
+    resp = roomy.put(
+        f"/api/records/{rid}", data=body, content_type="application/json", headers={"If-Match": "1"}
+    )
+    assert resp.status_code == 413

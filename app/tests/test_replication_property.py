@@ -9,10 +9,12 @@ replicated again."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
@@ -194,6 +196,20 @@ def _converges(ops: list[tuple[str, str, int, int]]) -> None:
         versions, _ = world.stores[REGIONS[0]].versions(record_id, 100)
         acked_keys = {k for rid, k, _ in world.acknowledged if rid == record_id}
         assert acked_keys <= {v.key for v in versions}
+        # Not lost *silently*: every acknowledged version is the head, a reported sibling, or an ancestor
+        # of one of them through the supersedes links (a later write saw it).
+        head = heads[REGIONS[0]]
+        by_key = {v.key: v for v in versions}
+        reachable: set[str] = set()
+        frontier = [head.winner.key, *(s.key for s in head.siblings)]
+        while frontier:
+            key = frontier.pop()
+            if key not in reachable:
+                reachable.add(key)
+                frontier.extend(by_key[key].supersedes)
+        assert acked_keys <= reachable, (
+            f"versions neither current, conflicting nor superseded: {acked_keys - reachable}"
+        )
 
 
 def test_concurrent_regions_converge_without_losing_versions() -> None:
@@ -202,24 +218,48 @@ def test_concurrent_regions_converge_without_losing_versions() -> None:
         _converges()
 
 
-def test_concurrent_writes_in_two_regions_are_reported_as_siblings() -> None:
-    """The scenario the property explores, spelled out: both v2 survive and reads name the loser."""
+@pytest.fixture
+def world() -> Iterator[World]:
+    """A seeded three-region world for the hand-written scenarios."""
     with mock_aws():
         make_tables()
-        world = make_world()
-        seed(world)
-        us, eu = world.stores["us-west-2"], world.stores["eu-west-1"]
-        alpha = world.records[0]
-        a = us.update(alpha, 1, {"by": "us"})
-        b = eu.update(alpha, 1, {"by": "eu"})
-        world.ship("us-west-2", alpha, a.key)
-        world.ship("eu-west-1", alpha, b.key)
-        world.settle()
-        for region in REGIONS:
-            head = world.stores[region].get(alpha)
-            assert head.winner.key == "v000002#us-west-2"  # ("us-west-2" > "eu-west-1")
-            assert [s.key for s in head.siblings] == ["v000002#eu-west-1"]
-        # The next write supersedes both siblings and clears the conflict.
-        c = eu.update(alpha, 2, {"by": "eu, merged"})
-        assert set(c.supersedes) == {"v000002#us-west-2", "v000002#eu-west-1"}
-        assert eu.get(alpha).siblings == ()
+        seeded = make_world()
+        seed(seeded)
+        yield seeded
+
+
+def test_concurrent_writes_in_two_regions_are_reported_as_siblings(world: World) -> None:
+    """The scenario the property explores, spelled out: both v2 survive and reads name the loser."""
+    us, eu = world.stores["us-west-2"], world.stores["eu-west-1"]
+    alpha = world.records[0]
+    a = us.update(alpha, 1, {"by": "us"})
+    b = eu.update(alpha, 1, {"by": "eu"})
+    world.ship("us-west-2", alpha, a.key)
+    world.ship("eu-west-1", alpha, b.key)
+    world.settle()
+    for region in REGIONS:
+        head = world.stores[region].get(alpha)
+        assert head.winner.key == "v000002#us-west-2"  # ("us-west-2" > "eu-west-1")
+        assert [s.key for s in head.siblings] == ["v000002#eu-west-1"]
+    # The next write supersedes both siblings and clears the conflict.
+    c = eu.update(alpha, 2, {"by": "eu, merged"})
+    assert set(c.supersedes) == {"v000002#us-west-2", "v000002#eu-west-1"}
+    assert eu.get(alpha).siblings == ()
+
+
+def test_conflict_stays_reported_after_the_other_region_moves_on(world: World) -> None:
+    """eu writes v2 and v3 before us's concurrent v2 arrives: us's v2 is an unseen leaf, still reported."""
+    us, eu = world.stores["us-west-2"], world.stores["eu-west-1"]
+    alpha = world.records[0]
+    lost = us.update(alpha, 1, {"by": "us"})
+    eu.update(alpha, 1, {"by": "eu"})
+    newer = eu.update(alpha, 2, {"by": "eu again"})
+    world.ship("us-west-2", alpha, lost.key)
+    world.ship("eu-west-1", alpha, "v000002#eu-west-1")
+    world.ship("eu-west-1", alpha, newer.key)
+    world.settle()
+    for region in REGIONS:
+        head = world.stores[region].get(alpha)
+        assert head.winner.key == "v000003#eu-west-1"
+        assert [s.key for s in head.siblings] == [lost.key]
+        assert head.siblings[0].data == {"by": "us"}

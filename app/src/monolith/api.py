@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from .store import (
     ID_RE,
     BadCursor,
     Head,
+    ItemTooLarge,
     RecordDeleted,
     RecordNotFound,
     Version,
@@ -28,6 +30,7 @@ _IF_MATCH_RE = re.compile(r'^(?:W/)?"?(\d{1,6})"?$')
 _REGION_RE = re.compile(r"^[a-z0-9-]{1,32}$")
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+MAX_DEPTH = 32  # nesting levels of a record body
 
 
 def _check_id(record_id: str) -> None:
@@ -45,12 +48,45 @@ def _json_object() -> dict[str, Any]:
     if request.content_length is None and limit is not None and len(data) >= limit:
         raise ApiError(413, f"request body exceeds {limit} bytes")
     try:
-        body = json.loads(data)
+        body = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
     except ValueError:  # includes UnicodeDecodeError
         raise ApiError(400, "request body is not valid JSON") from None
+    except RecursionError:
+        raise ApiError(400, f"request body nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(body, dict):
         raise ApiError(400, "request body must be a JSON object")
+    if _depth(body) > MAX_DEPTH:
+        raise ApiError(400, f"request body nests deeper than {MAX_DEPTH} levels")
     return body
+
+
+def _reject_constant(name: str) -> Any:
+    # Python accepts NaN/Infinity, which are not JSON: stored, they would break every other client.
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses to inf
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth, iteratively: the stored copy is re-serialised and rendered, both recursively."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            children: list[Any] = list(node.values())
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _if_match(required: bool) -> int | None:
@@ -96,12 +132,17 @@ def _store_error(exc: Exception, record_id: str) -> ApiError:
         return ApiError(409, str(exc))
     if isinstance(exc, BadCursor):
         return ApiError(400, str(exc))
+    if isinstance(exc, ItemTooLarge):
+        return ApiError(413, str(exc))
     raise exc
 
 
 @bp.post("")
 def create_record() -> Response:
-    version = services().store.create(_json_object())
+    try:
+        version = services().store.create(_json_object())
+    except ItemTooLarge as exc:
+        raise _store_error(exc, "") from None
     resp = _version_response(version, 201)
     resp.headers["Location"] = url_for("records.get_record", record_id=version.id)
     return resp
@@ -124,7 +165,7 @@ def put_record(record_id: str) -> Response:
     data = _json_object()
     try:
         return _version_response(services().store.update(record_id, expected, data), 200)
-    except (RecordNotFound, VersionMismatch, VersionLimit) as exc:
+    except (RecordNotFound, VersionMismatch, VersionLimit, ItemTooLarge) as exc:
         raise _store_error(exc, record_id) from None
 
 

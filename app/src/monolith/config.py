@@ -65,7 +65,8 @@ class Config:
             version=env.get("APP_VERSION", "0.0.0"),
             instance_id=env.get("APP_INSTANCE_ID", "local"),
             availability_zone=env.get("APP_AZ", "unknown"),
-            endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            # No endpoint here on purpose: boto3 itself honours AWS_ENDPOINT_URL and the per-service
+            # AWS_ENDPOINT_URL_DYNAMODB, which an explicit endpoint_url would override.
             max_body_bytes=_int(env, "APP_MAX_BODY_BYTES", 256 * 1024),
             ready_timeout_s=_float(env, "APP_READY_TIMEOUT_SECONDS", 1.0),
             heartbeat_interval_s=_float(env, "APP_HEARTBEAT_INTERVAL_SECONDS", 1.0),

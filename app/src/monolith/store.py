@@ -5,9 +5,11 @@ One partition per record id. Sort keys:
   ``v000003#eu-west-1``   immutable history: version number, zero-padded, plus the writing region.
 
 Two regions writing version 3 concurrently create two *different* history items, so replication (which
-resolves per item) keeps both. The head of a record is computed from history, never trusted from ``v0``
-(whose replicated value depends on wall-clock order): the winner is the max of (number, region), the other
-items with that number are reported as conflicting siblings. See README.md, "Data model".
+resolves per item) keeps both. Every history item lists the keys it ``supersedes`` (the head and siblings
+its writer saw). The head of a record is computed from history, never trusted from ``v0`` (whose replicated
+value depends on wall-clock order): among the *leaves* (items nobody supersedes) the winner is the max of
+(number, region); the other leaves are conflicting siblings, reported on every read until a write that saw
+them supersedes them. See README.md, "Data model".
 """
 
 from __future__ import annotations
@@ -29,12 +31,23 @@ LATEST = "v0"
 MAX_VERSION = 999_999
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 VERSION_KEY_RE = re.compile(r"^v(\d{6})#([a-z0-9-]{1,32})$")
-_HEAD_WINDOW = 10  # history items read to find the head; more than the number of regions
+# History items read (keys only) to find the head. Concurrent versions are at most a replication lag
+# apart, so a conflict older than this many versions is still in history but no longer reported on reads.
+HEAD_WINDOW = 50
 _SCAN_PAGES = 5
+_FETCH_ROUNDS = 5  # BatchGetItem rounds for throttled (unprocessed) keys
 
 Item = dict[str, dict[str, Any]]
 # Expression names everywhere: DynamoDB has hundreds of reserved words and some attribute names collide.
 _NAMES = {"#pk": "id", "#sk": "version"}
+_LINEAGE_NAMES = {
+    **_NAMES,
+    "#n": "number",
+    "#r": "region",
+    "#d": "deleted",
+    "#t": "written_ns",
+    "#s": "supersedes",
+}
 
 
 def history_key(number: int, region: str) -> str:
@@ -69,6 +82,14 @@ class VersionLimit(StoreError):
 
 class BadCursor(StoreError):
     pass
+
+
+class ItemTooLarge(StoreError):
+    pass
+
+
+class StoreUnavailable(Exception):
+    """The table did not give a consistent answer in time; a 5xx, not the client's fault."""
 
 
 @dataclass(frozen=True)
@@ -116,13 +137,20 @@ def etag(number: int) -> str:
 
 
 def resolve(versions: Iterable[Version]) -> Head | None:
-    """Deterministic head: highest number wins, ties broken by region name; ties are siblings."""
-    ordered = sorted(versions, key=lambda v: (v.number, v.region), reverse=True)
+    """Deterministic head from any set of history items, whatever order replication delivered them in.
+
+    Leaves are the items no other item supersedes. The winner is the leaf with the highest (number,
+    region); the other leaves are siblings: concurrent versions written without knowledge of the winner.
+    A superseder always has a higher number than what it supersedes, so for a newest-first window of
+    history the leaves it finds are exactly the leaves of the whole history within that window.
+    """
+    items = list(versions)
+    superseded = {key for v in items for key in v.supersedes}
+    leaves = [v for v in items if v.key not in superseded] or items
+    ordered = sorted(leaves, key=lambda v: (v.number, v.region), reverse=True)
     if not ordered:
         return None
-    winner = ordered[0]
-    siblings = tuple(v for v in ordered[1:] if v.number == winner.number)
-    return Head(winner, siblings)
+    return Head(ordered[0], tuple(ordered[1:]))
 
 
 def encode_cursor(key: str) -> str:
@@ -167,7 +195,8 @@ def _to_item(v: Version, sort_key: str) -> Item:
         "supersedes": {"L": [{"S": s} for s in v.supersedes]},
     }
     if v.data is not None:
-        item["data"] = {"S": json.dumps(v.data, separators=(",", ":"), sort_keys=True)}
+        # ensure_ascii=False: escaping non-ASCII text as \uXXXX can triple its size past the item limit.
+        item["data"] = {"S": json.dumps(v.data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)}
     return item
 
 
@@ -191,19 +220,45 @@ class RecordStore:
 
     def head(self, record_id: str) -> Head:
         """The head including tombstones; raises RecordNotFound if the record never existed."""
+        # Keys and lineage only: with data, a few large items would fill DynamoDB's 1 MB page and hide
+        # the rest of the window. The data of the winner and its siblings is fetched afterwards.
         resp = self.client.query(
             TableName=self.table,
             KeyConditionExpression="#pk = :id AND #sk > :latest",
-            ExpressionAttributeNames=_NAMES,
+            ProjectionExpression=", ".join(_LINEAGE_NAMES),
+            ExpressionAttributeNames=_LINEAGE_NAMES,
             ExpressionAttributeValues={":id": {"S": record_id}, ":latest": {"S": LATEST}},
             ScanIndexForward=False,
-            Limit=_HEAD_WINDOW,
+            Limit=HEAD_WINDOW,
             ConsistentRead=True,
         )
-        head = resolve(_from_item(i) for i in resp.get("Items", []))
-        if head is None:
+        lineage = resolve(_from_item(i) for i in resp.get("Items", []))
+        if lineage is None:
             raise RecordNotFound(f"no record {record_id}")
-        return head
+        full = self._fetch(record_id, [v.key for v in (lineage.winner, *lineage.siblings)])
+        return Head(full[lineage.winner.key], tuple(full[v.key] for v in lineage.siblings))
+
+    def _fetch(self, record_id: str, keys: list[str]) -> dict[str, Version]:
+        request: dict[str, Any] = {
+            self.table: {
+                "Keys": [{"id": {"S": record_id}, "version": {"S": k}} for k in keys],
+                "ConsistentRead": True,
+            }
+        }
+        out: dict[str, Version] = {}
+        for _ in range(_FETCH_ROUNDS):
+            resp = self.client.batch_get_item(RequestItems=request)
+            for item in resp.get("Responses", {}).get(self.table, []):
+                version = _from_item(item)
+                out[version.key] = version
+            request = resp.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        # History items are immutable and never deleted, so a key the query saw must be readable.
+        missing = [k for k in keys if k not in out]
+        if missing:
+            raise StoreUnavailable(f"history items unreadable after {_FETCH_ROUNDS} rounds: {missing}")
+        return out
 
     def get(self, record_id: str) -> Head:
         head = self.head(record_id)
@@ -358,8 +413,12 @@ class RecordStore:
                 ]
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            error = exc.response.get("Error", {})
+            if error.get("Code") == "TransactionCanceledException":
                 raise VersionMismatch(version.number - 1) from exc
+            # Re-serialising can grow a body (1e15 becomes 1000000000000000.0) past the item limit.
+            if error.get("Code") == "ValidationException" and "size" in str(error.get("Message", "")):
+                raise ItemTooLarge("record too large for one DynamoDB item once stored") from exc
             raise
 
     # -- health ------------------------------------------------------------------------------------
