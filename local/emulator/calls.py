@@ -77,7 +77,7 @@ def _install_action_probe() -> None:
     def call_action(self: BaseResponse) -> Any:
         try:
             _current.action = self._get_action()
-        except Exception:  # noqa: BLE001 - the action only feeds the log; never fail a request over it
+        except Exception:
             _current.action = None
         return original(self)
 

@@ -73,9 +73,14 @@ def test_lifecycle_actions_succeed_without_holding(emulator, unique) -> None:
     [(instance, state)] = instances(emulator, unique).items()
     assert state == "InService"
     asg = emulator.client("autoscaling")
-    asg.record_lifecycle_action_heartbeat(AutoScalingGroupName=unique, LifecycleHookName="launching", InstanceId=instance)
+    asg.record_lifecycle_action_heartbeat(
+        AutoScalingGroupName=unique, LifecycleHookName="launching", InstanceId=instance
+    )
     asg.complete_lifecycle_action(
-        AutoScalingGroupName=unique, LifecycleHookName="launching", InstanceId=instance, LifecycleActionResult="CONTINUE"
+        AutoScalingGroupName=unique,
+        LifecycleHookName="launching",
+        InstanceId=instance,
+        LifecycleActionResult="CONTINUE",
     )
     assert instances(emulator, unique) == {instance: "InService"}
     with pytest.raises(ClientError, match="No active Lifecycle Action"):
@@ -131,7 +136,10 @@ def test_terminate_hook_holds_scale_in(holding_emulator, unique) -> None:
     asg.set_desired_capacity(AutoScalingGroupName=unique, DesiredCapacity=0)
     assert instances(emu, unique) == {instance: "Terminating:Wait"}
     asg.complete_lifecycle_action(
-        AutoScalingGroupName=unique, LifecycleHookName="terminating", InstanceId=instance, LifecycleActionResult="CONTINUE"
+        AutoScalingGroupName=unique,
+        LifecycleHookName="terminating",
+        InstanceId=instance,
+        LifecycleActionResult="CONTINUE",
     )
     assert instances(emu, unique) == {}
 
@@ -143,9 +151,9 @@ def test_instance_refresh_replaces_instances_with_new_version(emulator, unique) 
         LaunchTemplateId=lt, LaunchTemplateData={"ImageId": IMAGE, "InstanceType": "t3.small"}
     )
     asg = emulator.client("autoscaling")
-    refresh_id = asg.start_instance_refresh(
-        AutoScalingGroupName=unique, Preferences={"MinHealthyPercentage": 50}
-    )["InstanceRefreshId"]
+    refresh_id = asg.start_instance_refresh(AutoScalingGroupName=unique, Preferences={"MinHealthyPercentage": 50})[
+        "InstanceRefreshId"
+    ]
     [refresh] = asg.describe_instance_refreshes(AutoScalingGroupName=unique)["InstanceRefreshes"]
     assert refresh["InstanceRefreshId"] == refresh_id
     assert refresh["Status"] == "Successful"
@@ -171,12 +179,16 @@ def test_instance_refresh_in_progress_while_hooks_hold(holding_emulator, unique)
     asg.start_instance_refresh(AutoScalingGroupName=unique)
     with pytest.raises(ClientError, match="InstanceRefreshInProgress"):
         asg.start_instance_refresh(AutoScalingGroupName=unique)
-    assert asg.describe_instance_refreshes(AutoScalingGroupName=unique)["InstanceRefreshes"][0]["Status"] == "InProgress"
+    assert (
+        asg.describe_instance_refreshes(AutoScalingGroupName=unique)["InstanceRefreshes"][0]["Status"] == "InProgress"
+    )
     [new] = [i for i, s in instances(emu, unique).items() if s == "Pending:Wait"]
     asg.complete_lifecycle_action(
         AutoScalingGroupName=unique, LifecycleHookName="launching", InstanceId=new, LifecycleActionResult="CONTINUE"
     )
-    assert asg.describe_instance_refreshes(AutoScalingGroupName=unique)["InstanceRefreshes"][0]["Status"] == "Successful"
+    assert (
+        asg.describe_instance_refreshes(AutoScalingGroupName=unique)["InstanceRefreshes"][0]["Status"] == "Successful"
+    )
     assert instances(emu, unique) == {new: "InService"}
     asg.start_instance_refresh(AutoScalingGroupName=unique)
     cancelled = asg.cancel_instance_refresh(AutoScalingGroupName=unique)["InstanceRefreshId"]

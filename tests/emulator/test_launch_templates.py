@@ -54,7 +54,9 @@ def test_delete_launch_template_versions(client, unique) -> None:
         ec2.create_launch_template_version(LaunchTemplateId=lt_id, LaunchTemplateData=data)
     result = ec2.delete_launch_template_versions(LaunchTemplateId=lt_id, Versions=["2", "3", "1", "9"])
     assert [v["VersionNumber"] for v in result["SuccessfullyDeletedLaunchTemplateVersions"]] == [2, 3]
-    failed = {v["VersionNumber"]: v["ResponseError"]["Code"] for v in result["UnsuccessfullyDeletedLaunchTemplateVersions"]}
+    failed = {
+        v["VersionNumber"]: v["ResponseError"]["Code"] for v in result["UnsuccessfullyDeletedLaunchTemplateVersions"]
+    }
     assert failed == {1: "unexpectedError", 9: "launchTemplateVersionDoesNotExist"}
     remaining = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id)["LaunchTemplateVersions"]
     assert sorted(v["VersionNumber"] for v in remaining) == [1, 4]

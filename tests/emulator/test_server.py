@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "localhost"])
 def test_refuses_non_loopback_hosts(host: str) -> None:
-    with pytest.raises(ValueError, match="127.0.0.1 only"):
+    with pytest.raises(ValueError, match=r"127\.0\.0\.1 only"):
         check_host(host)
 
 
@@ -42,9 +42,7 @@ def test_call_log_counts_per_service_and_logs_mutations(emulator, client, unique
     assert calls["services"]["ec2"]["actions"] == {"CreateVpc": 1, "DescribeVpcs": 2}
     assert calls["services"]["dynamodb"]["actions"] == {"ListTables": 1}
     assert calls["total"] == 4
-    assert [(c["service"], c["region"], c["action"]) for c in calls["mutating"]] == [
-        ("ec2", "eu-west-1", "CreateVpc")
-    ]
+    assert [(c["service"], c["region"], c["action"]) for c in calls["mutating"]] == [("ec2", "eu-west-1", "CreateVpc")]
     ec2.delete_vpc(VpcId=vpc["VpcId"])
     emulator.reset_calls()
     assert emulator.calls() == {"total": 0, "services": {}, "mutating": []}

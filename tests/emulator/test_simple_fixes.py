@@ -78,7 +78,9 @@ def test_prefix_list_usable_in_security_group_rule(client) -> None:
     sg = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc)["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=sg,
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": [{"PrefixListId": pl_id}]}],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": [{"PrefixListId": pl_id}]}
+        ],
     )
     perms = ec2.describe_security_groups(GroupIds=[sg])["SecurityGroups"][0]["IpPermissions"]
     assert perms[0]["PrefixListIds"][0]["PrefixListId"] == pl_id
@@ -97,7 +99,9 @@ def test_asg_launches_from_the_al2023_parameter(client, unique) -> None:
     ec2 = client("ec2", region)
     vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.1.0/24")["Subnet"]["SubnetId"]
-    ec2.create_launch_template(LaunchTemplateName=unique, LaunchTemplateData={"ImageId": ami, "InstanceType": "t3.micro"})
+    ec2.create_launch_template(
+        LaunchTemplateName=unique, LaunchTemplateData={"ImageId": ami, "InstanceType": "t3.micro"}
+    )
     asg = client("autoscaling", region)
     asg.create_auto_scaling_group(
         AutoScalingGroupName=unique,

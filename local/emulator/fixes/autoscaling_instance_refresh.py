@@ -106,7 +106,10 @@ def start_instance_refresh(self: AutoScalingResponse) -> ActionResult:
     group = _group(self)
     history = _history(self, group)
     if any(r.status in ACTIVE for r in history):
-        raise InstanceRefreshInProgress(f"An Instance Refresh is already in progress and blocks the execution of this Instance Refresh for group {group.name}.")
+        raise InstanceRefreshInProgress(
+            "An Instance Refresh is already in progress and blocks the execution of this Instance Refresh"
+            f" for group {group.name}."
+        )
     desired = self._get_param("DesiredConfiguration") or {}
     refresh = Refresh(
         group_name=group.name,
@@ -140,7 +143,9 @@ def cancel_instance_refresh(self: AutoScalingResponse) -> ActionResult:
     group = _group(self)
     active = next((r for r in _history(self, group) if r.status in ACTIVE), None)
     if active is None:
-        raise ActiveInstanceRefreshNotFound(f"No in progress or pending Instance Refresh found for Auto Scaling group {group.name}")
+        raise ActiveInstanceRefreshNotFound(
+            f"No in progress or pending Instance Refresh found for Auto Scaling group {group.name}"
+        )
     active.end("Cancelled")
     return ActionResult({"InstanceRefreshId": active.refresh_id})
 

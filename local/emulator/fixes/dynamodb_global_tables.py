@@ -129,7 +129,7 @@ def _replicate_forever() -> None:
         change = _changes.get()
         try:
             _apply(change)
-        except Exception as exc:  # noqa: BLE001 - one bad change must not stop replication
+        except Exception as exc:
             print(f"emulator: replication of {change.group.name} failed: {exc!r}", flush=True)
 
 
@@ -171,11 +171,14 @@ def _ensure_stream(table: Table) -> None:
 def create_replica(source: Table, region: str) -> None:
     group = group_of(source) or GlobalTable(source.account_id, source.name, {source.region_name})
     if region in group.regions:
-        raise MockValidationException(f"Failed to create a replica of table {source.name}: one already exists in {region}")
+        raise MockValidationException(
+            f"Failed to create a replica of table {source.name}: one already exists in {region}"
+        )
     backend = dynamodb_backends[source.account_id][region]
     if source.name in backend.tables:
         raise MockValidationException(
-            f"Failed to create a replica of table {source.name} in {region}: a table with that name already exists there"
+            f"Failed to create a replica of table {source.name} in {region}:"
+            " a table with that name already exists there"
         )
     _ensure_stream(source)
     throughput = {k: v for k, v in source.throughput.items() if k in ("ReadCapacityUnits", "WriteCapacityUnits")}
@@ -215,7 +218,8 @@ def delete_replica(table: Table, region: str) -> None:
         raise MockValidationException(f"Replica of table {table.name} in region {region} does not exist")
     if region == table.region_name:
         raise MockValidationException(
-            f"Cannot remove the replica in {region} through its own region; call UpdateTable in another replica's region"
+            f"Cannot remove the replica in {region} through its own region;"
+            " call UpdateTable in another replica's region"
         )
     replica = _replica(group, region)
     with _lock:
