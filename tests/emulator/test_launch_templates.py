@@ -65,3 +65,18 @@ def test_delete_launch_template_versions(client, unique) -> None:
     assert new["LaunchTemplateVersion"]["VersionNumber"] == 5
     with pytest.raises(ClientError):
         ec2.describe_launch_template_versions(LaunchTemplateId=lt_id, Versions=["2"])
+
+
+def test_template_tags_stay_out_of_the_version_data(client, unique) -> None:
+    ec2 = client("ec2")
+    volume_tags = {"ResourceType": "volume", "Tags": [{"Key": "Colour", "Value": "blue"}]}
+    data = {"ImageId": "ami-12c6146b", "InstanceType": "t3.micro", "TagSpecifications": [volume_tags]}
+    ec2.create_launch_template(
+        LaunchTemplateName=unique,
+        LaunchTemplateData=data,
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "AppVersion", "Value": "1"}]}],
+    )
+    [version] = ec2.describe_launch_template_versions(LaunchTemplateName=unique)["LaunchTemplateVersions"]
+    assert version["LaunchTemplateData"]["TagSpecifications"] == [volume_tags]
+    [template] = ec2.describe_launch_templates(LaunchTemplateNames=[unique])["LaunchTemplates"]
+    assert template["Tags"] == [{"Key": "AppVersion", "Value": "1"}]

@@ -16,6 +16,7 @@ from types import ModuleType
 FIXES: tuple[str, ...] = (
     "dynamodb_table_id",
     "launch_template_versions",
+    "launch_template_tags",
     "autoscaling_metrics",
     "autoscaling_lifecycle",
     "autoscaling_instance_refresh",
