@@ -33,6 +33,13 @@ def leftovers(emulator: Any) -> list[str]:
             ),
         ):
             found += [f"{kind} {region} {item[key]}" for item in items]
+        reservations = ec2.describe_instances(Filters=tag_filter)["Reservations"]
+        found += [
+            f"instance {region} {i['InstanceId']}"
+            for r in reservations
+            for i in r["Instances"]
+            if i["State"]["Name"] not in ("terminated", "shutting-down")
+        ]
         nats = ec2.describe_nat_gateways(Filter=tag_filter)["NatGateways"]
         found += [
             f"nat gateway {region} {n['NatGatewayId']}" for n in nats if n["State"] not in ("deleted", "deleting")
@@ -62,6 +69,11 @@ def leftovers(emulator: Any) -> list[str]:
         sns = emulator.client("sns", region)
         found += [
             f"topic {region} {t['TopicArn']}" for t in sns.list_topics()["Topics"] if f":{PREFIX}" in t["TopicArn"]
+        ]
+        logs = emulator.client("logs", region)
+        found += [
+            f"log group {region} {g['logGroupName']}"
+            for g in logs.describe_log_groups(logGroupNamePrefix=f"/{PREFIX}/")["logGroups"]
         ]
         acm = emulator.client("acm", region)
         for cert in acm.list_certificates()["CertificateSummaryList"]:

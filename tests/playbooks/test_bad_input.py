@@ -46,7 +46,7 @@ BAD_EXTRA_VARS = [
 BAD_INVENTORIES = [
     (
         {**GOOD_REGIONS, "au": {"aws_region": "ap-southeast-2", "network_vpc_cidr": "10.20.128.0/20"}},
-        ["network_vpc_cidr overlaps", "eu and au"],
+        ["network_vpc_cidr overlaps", "au and eu"],
     ),
     (
         {**GOOD_REGIONS, "au": {"aws_region": "mars-north-1", "network_vpc_cidr": "10.30.0.0/16"}},

@@ -91,6 +91,17 @@ def test_each_region_has_the_whole_stack(stack_emulator, deployed, region):
         data = version["LaunchTemplateVersions"][0]["LaunchTemplateData"]
         assert data["MetadataOptions"]["HttpTokens"] == "required"
 
+    cloudwatch = stack_emulator.client("cloudwatch", region)
+    alarms = cloudwatch.describe_alarms(AlarmNamePrefix=PREFIX)["MetricAlarms"]
+    assert sorted(a["AlarmName"] for a in alarms) == sorted(
+        f"{PREFIX}-{colour}-{kind}"
+        for colour in ("blue", "green")
+        for kind in ("target-5xx", "latency-p99", "unhealthy-hosts")
+    )
+    topic = next(t["TopicArn"] for t in stack_emulator.client("sns", region).list_topics()["Topics"])
+    assert all(a["AlarmActions"] == [topic] for a in alarms)
+    assert {d["Name"] for a in alarms for d in a["Dimensions"]} == {"TargetGroup", "LoadBalancer"}
+
 
 def test_destroy_leaves_nothing_and_a_second_destroy_changes_nothing(stack_emulator, deployed):
     run = run_playbook(stack_emulator.url, "destroy.yml", "-e", "confirm=yes")
