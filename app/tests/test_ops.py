@@ -158,8 +158,10 @@ def test_metrics_prometheus_text(client: FlaskClient, ddb: Any) -> None:
         'monolith_http_requests_total{route="/api/records/<record_id>",method="GET",status="404"} 1' in text
     )
     assert "# TYPE monolith_http_request_duration_seconds histogram" in text
-    assert 'monolith_http_request_duration_seconds_bucket{route="/healthz",method="GET",le="+Inf"} 1' in text
-    assert 'monolith_http_request_duration_seconds_count{route="/healthz",method="GET"} 1' in text
+    hist = "monolith_http_request_duration_seconds"
+    assert f'{hist}_bucket{{route="/healthz",method="GET",status="200",le="+Inf"}} 1' in text
+    assert f'{hist}_count{{route="/healthz",method="GET",status="200"}} 1' in text
+    assert f'{hist}_count{{route="/api/records/<record_id>",method="GET",status="404"}} 1' in text
     lag = re.search(
         r"monolith_replication_lag_milliseconds"
         r'\{source_region="eu-west-1",destination_region="us-west-2"\} (\d+)',

@@ -33,16 +33,16 @@ class Metrics:
         self._lag: dict[Labels, float] = {}
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        counter_labels = (("route", route), ("method", method), ("status", str(status)))
-        hist_labels = (("route", route), ("method", method))
+        # Latency by status too: a fast 5xx and a slow 200 must not average into one healthy-looking curve.
+        labels = (("route", route), ("method", method), ("status", str(status)))
         with self._lock:
-            self._requests[counter_labels] += 1
-            counts = self._hist_counts.setdefault(hist_labels, [0] * (len(BUCKETS) + 1))
+            self._requests[labels] += 1
+            counts = self._hist_counts.setdefault(labels, [0] * (len(BUCKETS) + 1))
             for i, bound in enumerate(BUCKETS):
                 if seconds <= bound:
                     counts[i] += 1
             counts[-1] += 1
-            self._hist_sum[hist_labels] += seconds
+            self._hist_sum[labels] += seconds
 
     def set_lag(self, source: str, destination: str, millis: float | None) -> None:
         key = (("source_region", source), ("destination_region", destination))
@@ -66,7 +66,7 @@ class Metrics:
                 f"monolith_http_requests_total{_fmt_labels(k)} {v}" for k, v in sorted(self._requests.items())
             ]
             lines += [
-                "# HELP monolith_http_request_duration_seconds HTTP request latency.",
+                "# HELP monolith_http_request_duration_seconds HTTP request latency (route, method, status).",
                 "# TYPE monolith_http_request_duration_seconds histogram",
             ]
             for labels, counts in sorted(self._hist_counts.items()):
