@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -80,3 +81,23 @@ def app(ddb: Any) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def replicate_history_item(
+    ddb: Any, record_id: str, number: int, region: str, *, data: Any, supersedes: list[str]
+) -> None:
+    """What global-table replication does: a history item another region wrote appears in ours."""
+    ddb.put_item(
+        TableName=TABLE,
+        Item={
+            "id": {"S": record_id},
+            "version": {"S": f"v{number:06d}#{region}"},
+            "number": {"N": str(number)},
+            "region": {"S": region},
+            "deleted": {"BOOL": False},
+            "written_ns": {"N": "1700000000000000000"},
+            "writer": {"S": f"v{number:06d}#{region}"},
+            "supersedes": {"L": [{"S": s} for s in supersedes]},
+            "data": {"S": json.dumps(data)},
+        },
+    )

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from conftest import TABLE, make_config
+from conftest import TABLE, make_config, replicate_history_item
 from monolith import create_app
 
 
@@ -376,31 +376,11 @@ def test_non_ascii_body_is_stored_without_growing(roomy: FlaskClient) -> None:
     assert roomy.get(f"/api/records/{resp.get_json()['id']}").get_json()["data"]["t"] == text
 
 
-def _replicate_from(
-    ddb: Any, record_id: str, number: int, region: str, *, data: Any, supersedes: list[str]
-) -> None:
-    """What global-table replication does: a history item another region wrote appears in ours."""
-    ddb.put_item(
-        TableName=TABLE,
-        Item={
-            "id": {"S": record_id},
-            "version": {"S": f"v{number:06d}#{region}"},
-            "number": {"N": str(number)},
-            "region": {"S": region},
-            "deleted": {"BOOL": False},
-            "written_ns": {"N": "1700000000000000000"},
-            "writer": {"S": f"v{number:06d}#{region}"},
-            "supersedes": {"L": [{"S": s} for s in supersedes]},
-            "data": {"S": json.dumps(data)},
-        },
-    )
-
-
 def test_read_reports_concurrent_sibling_and_merge_write_clears_it(client: FlaskClient, ddb: Any) -> None:
     rid = create(client)["id"]
     assert put(client, rid, 1, {"by": "us"}).status_code == 200
     # eu-west-1 wrote its own version 2 on top of version 1 at the same moment.
-    _replicate_from(ddb, rid, 2, "eu-west-1", data={"by": "eu"}, supersedes=["v000001#us-west-2"])
+    replicate_history_item(ddb, rid, 2, "eu-west-1", data={"by": "eu"}, supersedes=["v000001#us-west-2"])
     body = client.get(f"/api/records/{rid}").get_json()
     # Deterministic in every region: same number, so the higher region name ("us-west-2") wins.
     assert body["key"] == "v000002#us-west-2"
@@ -418,7 +398,9 @@ def test_unseen_older_sibling_is_still_reported(client: FlaskClient, ddb: Any) -
     put(client, rid, 1, {"n": 2})
     put(client, rid, 2, {"n": 3})
     # A concurrent version 2 from ap-southeast-2 arrives after we have moved on to 3: nobody saw it.
-    _replicate_from(ddb, rid, 2, "ap-southeast-2", data={"late": True}, supersedes=["v000001#us-west-2"])
+    replicate_history_item(
+        ddb, rid, 2, "ap-southeast-2", data={"late": True}, supersedes=["v000001#us-west-2"]
+    )
     body = client.get(f"/api/records/{rid}").get_json()
     assert body["version"] == 3
     assert [c["key"] for c in body["conflicts"]] == ["v000002#ap-southeast-2"]
