@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from moto import mock_aws
 
 from monolith import Config, create_app
+from monolith.store import TABLE_KEYS
 
 REGION = "us-west-2"
 PEERS = ("eu-west-1", "ap-southeast-2")
@@ -30,18 +31,7 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def create_table(client: Any, name: str = TABLE) -> None:
-    client.create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "id", "KeyType": "HASH"},
-            {"AttributeName": "version", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "id", "AttributeType": "S"},
-            {"AttributeName": "version", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", **TABLE_KEYS)
 
 
 def make_config(**overrides: Any) -> Config:

@@ -50,6 +50,19 @@ _LINEAGE_NAMES = {
 }
 
 
+# The key schema the app needs (the database role makes the real, global table with this shape).
+TABLE_KEYS: dict[str, Any] = {
+    "KeySchema": [
+        {"AttributeName": "id", "KeyType": "HASH"},
+        {"AttributeName": "version", "KeyType": "RANGE"},
+    ],
+    "AttributeDefinitions": [
+        {"AttributeName": "id", "AttributeType": "S"},
+        {"AttributeName": "version", "AttributeType": "S"},
+    ],
+}
+
+
 def history_key(number: int, region: str) -> str:
     return f"v{number:06d}#{region}"
 
