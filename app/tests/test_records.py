@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -418,3 +419,56 @@ def test_body_that_grows_past_the_item_limit_when_stored_is_413(roomy: FlaskClie
         f"/api/records/{rid}", data=body, content_type="application/json", headers={"If-Match": "1"}
     )
     assert resp.status_code == 413
+
+
+class _Unreachable:
+    """A DynamoDB client whose every call fails the way a network partition does."""
+
+    def __getattr__(self, _name: str) -> Any:
+        def fail(**_kwargs: Any) -> None:
+            raise EndpointConnectionError(endpoint_url="https://dynamodb.internal.example:443")
+
+        return fail
+
+
+def test_unreachable_table_is_503_with_retry_after_and_no_internals(
+    ddb: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(make_config(), client=_Unreachable(), ready_client=ddb, start_heartbeat=False)
+    resp = app.test_client().get("/api/records/abc", headers={"X-Request-Id": "req-503"})
+    assert resp.status_code == 503
+    assert resp.headers["Retry-After"] == "1"
+    assert resp.get_json()["message"] == "the data store is unavailable; retry shortly"
+    assert "internal.example" not in resp.get_data(as_text=True)
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    errors = [e for e in logged if e["level"] == "ERROR"]
+    assert errors[0]["request_id"] == "req-503"
+    assert "internal.example" in errors[0]["exception"]
+
+
+def test_a_non_retryable_dynamodb_error_stays_500(client: FlaskClient, app: Flask) -> None:
+    store = app.extensions["monolith"].store
+
+    def invalid(_record_id: str) -> None:
+        raise ClientError({"Error": {"Code": "ValidationException", "Message": "secret detail"}}, "Query")
+
+    store.get = invalid
+    resp = client.get("/api/records/abc")
+    assert resp.status_code == 500
+    assert "secret" not in resp.get_data(as_text=True)
+
+
+def test_deleted_record_reports_a_concurrent_live_version(client: FlaskClient, ddb: Any) -> None:
+    rid = create(client)["id"]
+    assert client.delete(f"/api/records/{rid}", headers={"If-Match": "1"}).status_code == 200
+    # Meanwhile eu-west-1 updated version 1; the tombstone from us-west-2 wins version 2 by region order.
+    replicate_history_item(
+        ddb, rid, 2, "eu-west-1", data={"kept": "in Ireland"}, supersedes=["v000001#us-west-2"]
+    )
+    resp = client.get(f"/api/records/{rid}")
+    assert resp.status_code == 404
+    body = resp.get_json()
+    assert (body["deleted"], body["version"]) == (True, 2)
+    assert [(c["key"], c["data"]) for c in body["conflicts"]] == [
+        ("v000002#eu-west-1", {"kept": "in Ireland"})
+    ]

@@ -118,7 +118,9 @@ def _head_response(head: Head) -> Response:
 
 def _store_error(exc: Exception, record_id: str) -> ApiError:
     if isinstance(exc, RecordDeleted):
-        return ApiError(404, str(exc), extra={"id": record_id, "deleted": True, "version": exc.number})
+        conflicts = [v.to_json() for v in exc.conflicts]
+        extra = {"id": record_id, "deleted": True, "version": exc.number, "conflicts": conflicts}
+        return ApiError(404, str(exc), extra=extra)
     if isinstance(exc, RecordNotFound):
         return ApiError(404, f"no record {record_id}", extra={"id": record_id})
     if isinstance(exc, VersionMismatch):

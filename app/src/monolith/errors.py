@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .logs import request_id_var
+from .store import StoreUnavailable
 
 log = logging.getLogger("monolith.errors")
 
@@ -56,6 +58,31 @@ def _http_error(exc: HTTPException) -> Response:
     return resp
 
 
+# DynamoDB answers that mean "try again" rather than "this request is wrong".
+_RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ResourceNotFoundException",  # the table (replica) is missing or not yet active in this region
+    }
+)
+
+
+def _table_unavailable(exc: Exception) -> Response:
+    """The table could not be reached or answered: 503 + Retry-After, so clients and CloudFront retry."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code not in _RETRYABLE_CODES:
+            return _unhandled(exc)
+    log.error("table unavailable", exc_info=exc, extra={"status": 503})
+    resp = error_response(503, "the data store is unavailable; retry shortly")
+    resp.headers["Retry-After"] = "1"
+    return resp
+
+
 def _unhandled(exc: Exception) -> Response:
     log.error("unhandled exception", exc_info=exc, extra={"status": 500})
     return error_response(500, InternalServerError.description or "internal server error")
@@ -64,4 +91,6 @@ def _unhandled(exc: Exception) -> Response:
 def register(app: Flask) -> None:
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
+    for exc_type in (BotoCoreError, ClientError, StoreUnavailable):
+        app.register_error_handler(exc_type, _table_unavailable)
     app.register_error_handler(Exception, _unhandled)

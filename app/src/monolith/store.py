@@ -76,9 +76,11 @@ class RecordNotFound(StoreError):
 
 
 class RecordDeleted(RecordNotFound):
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, conflicts: tuple[Version, ...] = ()) -> None:
         super().__init__(f"record was deleted at version {number}")
         self.number = number
+        # Live versions written concurrently with the delete: still reported, as on any read.
+        self.conflicts = conflicts
 
 
 class VersionMismatch(StoreError):
@@ -276,7 +278,7 @@ class RecordStore:
     def get(self, record_id: str) -> Head:
         head = self.head(record_id)
         if head.winner.deleted:
-            raise RecordDeleted(head.winner.number)
+            raise RecordDeleted(head.winner.number, head.siblings)
         return head
 
     def version(self, record_id: str, number: int) -> Head:
