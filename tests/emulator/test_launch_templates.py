@@ -80,3 +80,15 @@ def test_template_tags_stay_out_of_the_version_data(client, unique) -> None:
     assert version["LaunchTemplateData"]["TagSpecifications"] == [volume_tags]
     [template] = ec2.describe_launch_templates(LaunchTemplateNames=[unique])["LaunchTemplates"]
     assert template["Tags"] == [{"Key": "AppVersion", "Value": "1"}]
+
+
+def test_template_tags_changed_later_are_described(client, unique) -> None:
+    ec2 = client("ec2")
+    created = ec2.create_launch_template(
+        LaunchTemplateName=unique,
+        LaunchTemplateData={"ImageId": "ami-12c6146b"},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "AppVersion", "Value": "1"}]}],
+    )["LaunchTemplate"]
+    ec2.create_tags(Resources=[created["LaunchTemplateId"]], Tags=[{"Key": "AppVersion", "Value": "2"}])
+    [template] = ec2.describe_launch_templates(LaunchTemplateNames=[unique])["LaunchTemplates"]
+    assert template["Tags"] == [{"Key": "AppVersion", "Value": "2"}]
