@@ -26,6 +26,7 @@ FIXES: tuple[str, ...] = (
     "acm_imported_chain",
     "elbv2_alb_attributes",
     "dynamodb_global_tables",
+    "dynamodb_replica_settings",
 )
 
 _applied: list[str] = []
