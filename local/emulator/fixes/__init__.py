@@ -27,6 +27,7 @@ FIXES: tuple[str, ...] = (
     "elbv2_alb_attributes",
     "dynamodb_global_tables",
     "dynamodb_replica_settings",
+    "cloudfront_origin_groups",
 )
 
 _applied: list[str] = []
