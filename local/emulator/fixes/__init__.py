@@ -24,6 +24,7 @@ FIXES: tuple[str, ...] = (
     "managed_prefix_lists",
     "ssm_al2023_ami",
     "acm_imported_chain",
+    "acm_dns_validation",
     "elbv2_alb_attributes",
     "dynamodb_global_tables",
     "dynamodb_replica_settings",
