@@ -25,8 +25,8 @@ options:
     default: 443
   weights:
     description:
-      - Weight per colour, for example C({blue: 90, green: 10}). A colour is the part of a target group's name
-        after the last C(-) (C(tricontinent-production-green) is C(green)). Omit to leave the weights alone.
+      - "Weight per colour, for example C({blue: 90, green: 10}). A colour is the part of a target group's name
+        after the last C(-) (C(tricontinent-production-green) is C(green)). Omit to leave the weights alone."
       - Each weight is 0..999 (the ALB's range); colours not named keep their weight.
     type: dict
   live_colour:
@@ -64,7 +64,10 @@ RETURN = r"""
 load_balancer_arn: {description: ARN of the load balancer., type: str, returned: always}
 listener_arn: {description: ARN of the listener., type: str, returned: always}
 weights_before: {description: Weight per colour before the change., type: dict, returned: always}
-weights: {description: Weight per colour after the change (check mode: would be)., type: dict, returned: always}
+weights:
+  description: Weight per colour after the change (in check mode, what it would be).
+  type: dict
+  returned: always
 live_colour_before: {description: The LiveColour tag before the change (empty when none)., type: str, returned: always}
 live_colour: {description: The LiveColour tag after the change., type: str, returned: always}
 tags: {description: Every tag of the load balancer after the change., type: dict, returned: always}

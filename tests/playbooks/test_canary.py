@@ -65,7 +65,7 @@ def v1(stack_emulator):
     ok(run_playbook(stack_emulator.url, "site.yml"))
 
 
-@pytest.mark.parametrize("weight", ["10%", "ten", "-1", "101", "5.5", "", " 10", "1e1", "0x10"])
+@pytest.mark.parametrize("weight", ["10%", "ten", "-1", "101", "5.5", "", "+10", "10.0", "1e1", "0x10"])
 def test_invalid_weight_fails_before_any_aws_call(stack_emulator, weight):
     stack_emulator.reset_calls()
     run = run_playbook(stack_emulator.url, "canary.yml", "-e", f"weight={weight}", *NO_BAKE)
