@@ -63,7 +63,9 @@ def test_replicas_are_described_active_with_the_same_schema(client, global_table
         assert _get(client, region, global_table, "before") is not None
 
 
-def test_writes_and_deletes_replicate_quickly(client, global_table) -> None:
+def test_writes_and_deletes_replicate_within_the_design_bound(client, global_table) -> None:
+    # The bound is the design's 3-second cross-continent agreement, not a speed target (replication takes
+    # milliseconds here; make bench measures it): a loaded CI machine must not fail this.
     start = time.monotonic()
     client("dynamodb", "eu-west-1").put_item(
         TableName=global_table, Item={"id": {"S": "a"}, "version": {"S": "v0"}, "n": {"N": "1"}}
@@ -75,7 +77,7 @@ def test_writes_and_deletes_replicate_quickly(client, global_table) -> None:
             assert (item["n"]["N"] if item else None) == value
 
     eventually(lambda: everywhere("1"))
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 3.0
     client("dynamodb", "ap-southeast-2").update_item(
         TableName=global_table,
         Key={"id": {"S": "a"}, "version": {"S": "v0"}},
