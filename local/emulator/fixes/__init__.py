@@ -25,6 +25,7 @@ FIXES: tuple[str, ...] = (
     "ssm_al2023_ami",
     "acm_imported_chain",
     "acm_dns_validation",
+    "acm_in_use_by",
     "elbv2_alb_attributes",
     "dynamodb_global_tables",
     "dynamodb_replica_settings",
