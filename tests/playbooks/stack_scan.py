@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 REGIONS = ("us-west-2", "eu-west-1", "ap-southeast-2")
+EDGE_REGION = "us-east-1"
 PREFIX = "tricontinent-local"
 PROJECT = "tricontinent"
+DOMAIN = "tricontinent.test"
+TABLE = f"{PREFIX}-records"
 
 
 def leftovers(emulator: Any) -> list[str]:
@@ -75,11 +78,11 @@ def leftovers(emulator: Any) -> list[str]:
             f"log group {region} {g['logGroupName']}"
             for g in logs.describe_log_groups(logGroupNamePrefix=f"/{PREFIX}/")["logGroups"]
         ]
-        acm = emulator.client("acm", region)
-        for cert in acm.list_certificates()["CertificateSummaryList"]:
-            tags = acm.list_tags_for_certificate(CertificateArn=cert["CertificateArn"]).get("Tags", [])
-            if {"Key": "Project", "Value": PROJECT} in tags:
-                found.append(f"certificate {region} {cert['CertificateArn']}")
+        found += _certificates(emulator, region)
+        tables = emulator.client("dynamodb", region).list_tables()["TableNames"]
+        found += [f"table {region} {name}" for name in tables if name.startswith(PREFIX)]
+    found += _certificates(emulator, EDGE_REGION)
+    found += _global_leftovers(emulator)
     s3 = emulator.client("s3", REGIONS[0])
     found += [f"bucket {b['Name']}" for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(PREFIX)]
     iam = emulator.client("iam", REGIONS[0])
@@ -89,4 +92,33 @@ def leftovers(emulator: Any) -> list[str]:
         for p in iam.list_instance_profiles()["InstanceProfiles"]
         if p["InstanceProfileName"].startswith(PREFIX)
     ]
+    return found
+
+
+def _certificates(emulator: Any, region: str) -> list[str]:
+    acm = emulator.client("acm", region)
+    found = []
+    for cert in acm.list_certificates()["CertificateSummaryList"]:
+        tags = acm.list_tags_for_certificate(CertificateArn=cert["CertificateArn"]).get("Tags", [])
+        if {"Key": "Project", "Value": PROJECT} in tags:
+            found.append(f"certificate {region} {cert['CertificateArn']}")
+    return found
+
+
+def _global_leftovers(emulator: Any) -> list[str]:
+    """Route 53, CloudFront and WAF: the global services the edge layer uses."""
+    route53 = emulator.client("route53", EDGE_REGION)
+    found = [
+        f"hosted zone {z['Name']}" for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == f"{DOMAIN}."
+    ]
+    found += [
+        f"health check {h['Id']}"
+        for h in route53.list_health_checks()["HealthChecks"]
+        if h["HealthCheckConfig"].get("FullyQualifiedDomainName", "").startswith(f"{PREFIX}-")
+    ]
+    cloudfront = emulator.client("cloudfront", EDGE_REGION)
+    items = cloudfront.list_distributions()["DistributionList"].get("Items", [])
+    found += [f"distribution {d['Id']}" for d in items if d.get("Comment", "").startswith(PREFIX)]
+    wafv2 = emulator.client("wafv2", EDGE_REGION)
+    found += [f"web acl {a['Name']}" for a in wafv2.list_web_acls(Scope="CLOUDFRONT")["WebACLs"] if a["Name"] == PREFIX]
     return found

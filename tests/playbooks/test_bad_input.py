@@ -43,6 +43,12 @@ BAD_EXTRA_VARS = [
     (["-e", "security_alb_open_to_world=perhaps"], ["security_alb_open_to_world"]),
     (["-e", "app_version=v2; rm -rf /"], ["app_version", "v2; rm -rf /", "version number such as"]),
     (["-e", "app_version=../../etc"], ["app_version", "version number such as"]),
+    (["-e", "project_domain=not_a_domain.com"], ["project_domain", "'not_a_domain'", "not a valid DNS name"]),
+    (["-e", "project_domain=localhost"], ["project_domain", "single label"]),
+    (["-e", "project_domain="], ["project_domain", "example.com"]),
+    (["-e", "routing_health_check_path=readyz"], ["routing_health_check_path", "must start with a slash"]),
+    (["-e", '{"cdn_failover_status_codes": [418]}'], ["cdn_failover_status_codes", "500, 502, 503, 504", "[418]"]),
+    (["-e", "database_sse=rot13"], ["database_sse", "aws_owned, aws_managed_kms"]),
 ]
 
 BAD_INVENTORIES = [

@@ -1,11 +1,15 @@
-"""site.yml end to end on a private emulator: build, re-run (changed=0), --check (changed=0), the stack
-through the AWS API, destroy (nothing left), destroy again (changed=0), destroy of a half-built stack."""
+"""site.yml end to end on a private emulator: build, re-run (changed=0), --check (changed=0), each region's
+stack and the global layer through the AWS API, a region dropped from the inventory, destroy (nothing left
+but the final backup), destroy again (changed=0), destroy of a half-built stack."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from playbook_runner import run_playbook
-from stack_scan import PREFIX, REGIONS, leftovers
+import yaml
+from playbook_runner import REPO, run_playbook
+from stack_scan import DOMAIN, EDGE_REGION, PREFIX, REGIONS, TABLE, leftovers
 
 pytestmark = pytest.mark.e2e
 
@@ -93,20 +97,172 @@ def test_each_region_has_the_whole_stack(stack_emulator, deployed, region):
 
     cloudwatch = stack_emulator.client("cloudwatch", region)
     alarms = cloudwatch.describe_alarms(AlarmNamePrefix=PREFIX)["MetricAlarms"]
+    peers = sorted(set(REGIONS) - {region})
     assert sorted(a["AlarmName"] for a in alarms) == sorted(
-        f"{PREFIX}-{colour}-{kind}"
-        for colour in ("blue", "green")
-        for kind in ("target-5xx", "latency-p99", "unhealthy-hosts")
+        [
+            f"{PREFIX}-{colour}-{kind}"
+            for colour in ("blue", "green")
+            for kind in ("target-5xx", "latency-p99", "unhealthy-hosts")
+        ]
+        + [f"{PREFIX}-replication-to-{peer}" for peer in peers]
     )
     topic = next(t["TopicArn"] for t in stack_emulator.client("sns", region).list_topics()["Topics"])
     assert all(a["AlarmActions"] == [topic] for a in alarms)
-    assert {d["Name"] for a in alarms for d in a["Dimensions"]} == {"TargetGroup", "LoadBalancer"}
+    colour_alarms = [a for a in alarms if "-replication-to-" not in a["AlarmName"]]
+    assert {d["Name"] for a in colour_alarms for d in a["Dimensions"]} == {"TargetGroup", "LoadBalancer"}
+    replication = [a for a in alarms if "-replication-to-" in a["AlarmName"]]
+    assert {(a["MetricName"], a["Threshold"]) for a in replication} == {("ReplicationLatency", 3000.0)}
+    assert sorted(d["Value"] for a in replication for d in a["Dimensions"] if d["Name"] == "ReceivingRegion") == peers
+
+
+def test_the_table_is_global_protected_and_replicates_within_3_seconds(stack_emulator, deployed):
+    home = stack_emulator.client("dynamodb", REGIONS[0])
+    table = home.describe_table(TableName=TABLE)["Table"]
+    assert table["GlobalTableVersion"] == "2019.11.21"
+    assert sorted(r["RegionName"] for r in table["Replicas"]) == sorted(REGIONS[1:])
+    assert {r["ReplicaStatus"] for r in table["Replicas"]} == {"ACTIVE"}
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    for region in REGIONS:
+        dynamodb = stack_emulator.client("dynamodb", region)
+        replica = dynamodb.describe_table(TableName=TABLE)["Table"]
+        assert replica["DeletionProtectionEnabled"] is True, region
+        assert replica["SSEDescription"]["SSEType"] == "KMS", region
+        backups = dynamodb.describe_continuous_backups(TableName=TABLE)["ContinuousBackupsDescription"]
+        assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED", region
+    assert home.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+
+    key = {"id": {"S": f"probe-{time.time_ns()}"}, "version": {"S": "v0"}}
+    stack_emulator.client("dynamodb", "eu-west-1").put_item(TableName=TABLE, Item={**key, "body": {"S": "hi"}})
+    started = time.monotonic()
+    pending = {"us-west-2", "ap-southeast-2"}
+    while pending and time.monotonic() - started < 3:
+        pending = {
+            r for r in pending if "Item" not in stack_emulator.client("dynamodb", r).get_item(TableName=TABLE, Key=key)
+        }
+        time.sleep(0.05)
+    assert pending == set(), f"not replicated within 3 s to {pending}"
+
+
+def _zone_records(stack_emulator) -> list[dict]:
+    route53 = stack_emulator.client("route53", EDGE_REGION)
+    zone = next(z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"] == f"{DOMAIN}.")
+    return route53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+
+
+def _health_checks(stack_emulator) -> dict[str, dict]:
+    """The project's health checks by the region of the ALB they check."""
+    checks = stack_emulator.client("route53", EDGE_REGION).list_health_checks()["HealthChecks"]
+    return {
+        h["HealthCheckConfig"]["FullyQualifiedDomainName"].split(".")[1]: h
+        for h in checks
+        if h["HealthCheckConfig"].get("FullyQualifiedDomainName", "").startswith(f"{PREFIX}-")
+    }
+
+
+def test_route53_routes_by_latency_to_healthy_regions(stack_emulator, deployed):
+    checks = _health_checks(stack_emulator)
+    assert sorted(checks) == sorted(REGIONS)
+    for check in checks.values():
+        config = check["HealthCheckConfig"]
+        assert (config["Type"], config["Port"], config["ResourcePath"]) == ("HTTPS", 443, "/readyz")
+        assert (config["RequestInterval"], config["FailureThreshold"]) == (10, 3)
+    latency = [r for r in _zone_records(stack_emulator) if r["Name"] == f"origin.{DOMAIN}."]
+    assert sorted(r["Region"] for r in latency) == sorted(REGIONS)
+    for record in latency:
+        assert record["HealthCheckId"] == checks[record["Region"]]["Id"]
+        assert record["AliasTarget"]["EvaluateTargetHealth"] is True
+        assert f".{record['Region']}.elb.amazonaws.com" in record["AliasTarget"]["DNSName"]
+
+
+def test_cloudfront_fails_over_between_two_regions_behind_a_web_acl(stack_emulator, deployed):
+    cloudfront = stack_emulator.client("cloudfront", EDGE_REGION)
+    items = cloudfront.list_distributions()["DistributionList"]["Items"]
+    (summary,) = [d for d in items if d["Comment"].startswith(PREFIX)]
+    config = cloudfront.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
+    (group,) = config["OriginGroups"]["Items"]
+    assert config["DefaultCacheBehavior"]["TargetOriginId"] == group["Id"]
+    members = [m["OriginId"] for m in group["Members"]["Items"]]
+    domains = {o["Id"]: o["DomainName"] for o in config["Origins"]["Items"]}
+    assert [domains[m] for m in members] == [f"origin.{DOMAIN}", f"{REGIONS[0]}.origin.{DOMAIN}"]
+    assert sorted(group["FailoverCriteria"]["StatusCodes"]["Items"]) == [500, 502, 503, 504]
+    assert config["Aliases"]["Items"] == [DOMAIN]
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"].startswith("TLSv1.2")
+    assert config["Logging"]["Enabled"] is True
+    logs_bucket = config["Logging"]["Bucket"].removesuffix(".s3.amazonaws.com")
+    assert logs_bucket.startswith(f"{PREFIX}-") and logs_bucket.endswith("-cdn-logs")
+    s3 = stack_emulator.client("s3", EDGE_REGION)
+    assert s3.get_bucket_ownership_controls(Bucket=logs_bucket)["OwnershipControls"]["Rules"] == [
+        {"ObjectOwnership": "BucketOwnerPreferred"}
+    ]
+    acls = stack_emulator.client("wafv2", EDGE_REGION).list_web_acls(Scope="CLOUDFRONT")["WebACLs"]
+    assert config["WebACLId"] == next(a["ARN"] for a in acls if a["Name"] == PREFIX)
+    apex = [r for r in _zone_records(stack_emulator) if r["Name"] == f"{DOMAIN}." and r["Type"] in ("A", "AAAA")]
+    assert {r["AliasTarget"]["DNSName"].rstrip(".") for r in apex} == {summary["DomainName"]}
+
+
+def test_certificates_are_issued_for_cloudfront_and_every_alb(stack_emulator, deployed):
+    cloudfront_certs = stack_emulator.client("acm", EDGE_REGION).list_certificates(CertificateStatuses=["ISSUED"])
+    assert DOMAIN in [c["DomainName"] for c in cloudfront_certs["CertificateSummaryList"]]
+    for region in REGIONS:
+        acm = stack_emulator.client("acm", region)
+        issued = {
+            c["CertificateArn"]
+            for c in acm.list_certificates(CertificateStatuses=["ISSUED"])["CertificateSummaryList"]
+            if c["DomainName"] == f"origin.{DOMAIN}"
+        }
+        elb = stack_emulator.client("elbv2", region)
+        alb = elb.describe_load_balancers(Names=[PREFIX])["LoadBalancers"][0]
+        https = [
+            x for x in elb.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"] if x["Port"] == 443
+        ]
+        assert https[0]["Certificates"][0]["CertificateArn"] in issued, region
+
+
+def test_a_region_left_out_of_the_inventory_loses_its_replica_records_and_health_check(
+    stack_emulator, deployed, tmp_path
+):
+    hosts = yaml.safe_load((REPO / "inventories/local/hosts.yml").read_text())
+    del hosts["all"]["children"]["regions"]["hosts"]["au"]
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(yaml.safe_dump(hosts))
+    (tmp_path / "group_vars").symlink_to(REPO / "inventories/local/group_vars")
+    before = leftovers(stack_emulator)
+
+    run = run_playbook(stack_emulator.url, "site.yml", inventory=inventory)
+    assert run.returncode == 0, run.output[-5000:]
+
+    table = stack_emulator.client("dynamodb", REGIONS[0]).describe_table(TableName=TABLE)["Table"]
+    assert sorted(r["RegionName"] for r in table["Replicas"]) == ["eu-west-1"]
+    assert sorted(_health_checks(stack_emulator)) == ["eu-west-1", "us-west-2"]
+    names = {(r["Name"], r.get("Region", "")) for r in _zone_records(stack_emulator)}
+    assert (f"origin.{DOMAIN}.", "ap-southeast-2") not in names
+    assert f"ap-southeast-2.origin.{DOMAIN}." not in {name for name, _ in names}
+    assert (f"origin.{DOMAIN}.", "eu-west-1") in names
+    # Nothing else went: the Sydney stack itself is left alone (destroy.yml removes it below), and the
+    # other regions' instances are replaced one for one (their user data names the peer regions).
+    after = leftovers(stack_emulator)
+    removed = set(before) - set(after)
+    assert sorted(item for item in removed if item.startswith("alarm")) == [
+        f"alarm {region} {PREFIX}-replication-to-ap-southeast-2" for region in sorted(REGIONS[:2])
+    ]
+    replaced = {item for item in removed if item.startswith("instance ")}
+    assert {item.split(" ")[1] for item in replaced} <= set(REGIONS[:2]), replaced
+    for region in REGIONS:
+        count = f"instance {region} "
+        assert sum(i.startswith(count) for i in after) == sum(i.startswith(count) for i in before), region
+    assert {item.split(" ")[0] for item in removed - replaced} == {"table", "health", "alarm"}, removed
+    assert [item for item in removed if item.startswith("table")] == [f"table ap-southeast-2 {TABLE}"]
 
 
 def test_destroy_leaves_nothing_and_a_second_destroy_changes_nothing(stack_emulator, deployed):
     run = run_playbook(stack_emulator.url, "destroy.yml", "-e", "confirm=yes")
     assert run.returncode == 0, run.output[-5000:]
     assert leftovers(stack_emulator) == []
+    # The data outlives the stack: a final on-demand backup, its ARN printed.
+    backups = stack_emulator.client("dynamodb", REGIONS[0]).list_backups(TableName=TABLE)["BackupSummaries"]
+    assert len(backups) == 1 and backups[0]["BackupStatus"] == "AVAILABLE"
+    assert backups[0]["BackupArn"] in run.output
     again = run_playbook(stack_emulator.url, "destroy.yml", "-e", "confirm=yes")
     assert again.returncode == 0, again.output[-5000:]
     assert set(again.changed.values()) == {0}, again.changed

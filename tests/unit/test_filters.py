@@ -74,3 +74,38 @@ def test_literal_defaults_only_drops_template_defaults_at_every_level():
     assert cleaned["a_port"]["default"] == 8000
     assert "default" not in cleaned["a_nested"]["options"]["x"]
     assert spec["a_tags"]["default"] == "{{ project_tags }}", "the input spec is left as it was"
+
+
+dns = load("dns")
+
+
+@pytest.mark.parametrize("name", ["example.com", "tricontinent.local.test", "a-b.example.co.uk", "example.com."])
+def test_valid_domains_pass(name):
+    assert dns.dns_name_error(name) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("", "not a domain name"),
+        ("localhost", "single label"),
+        ("-bad.example.com", "'-bad'"),
+        ("bad-.example.com", "'bad-'"),
+        ("Example.com", "'Example'"),
+        ("exa mple.com", "'exa mple'"),
+        ("example..com", "''"),
+        ("x" * 64 + ".com", "must be 1..63"),
+        ("a." * 127 + "com", "longer than 253"),
+        ("10.0.0.1", "numeric label"),
+        (None, "not a domain name"),
+    ],
+)
+def test_invalid_domains_say_why(name, why):
+    assert why in dns.dns_name_error(name)
+
+
+@pytest.mark.parametrize(
+    ("path", "ok"), [("/readyz", True), ("/", True), ("readyz", False), ("/a b", False), ("/x?y", False), ("", False)]
+)
+def test_health_check_paths(path, ok):
+    assert (dns.url_path_error(path) == "") is ok
