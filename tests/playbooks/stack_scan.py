@@ -28,7 +28,6 @@ def leftovers(emulator: Any) -> list[str]:
                 ec2.describe_internet_gateways(Filters=tag_filter)["InternetGateways"],
                 "InternetGatewayId",
             ),
-            ("vpc endpoint", ec2.describe_vpc_endpoints(Filters=tag_filter)["VpcEndpoints"], "VpcEndpointId"),
             (
                 "launch template",
                 ec2.describe_launch_templates(Filters=tag_filter)["LaunchTemplates"],
@@ -42,6 +41,13 @@ def leftovers(emulator: Any) -> list[str]:
             for r in reservations
             for i in r["Instances"]
             if i["State"]["Name"] not in ("terminated", "shutting-down")
+        ]
+        # Deleted endpoints and NAT gateways stay visible for a while with that state, on AWS too.
+        endpoints = ec2.describe_vpc_endpoints(Filters=tag_filter)["VpcEndpoints"]
+        found += [
+            f"vpc endpoint {region} {e['VpcEndpointId']}"
+            for e in endpoints
+            if e["State"].lower() not in ("deleted", "deleting")
         ]
         nats = ec2.describe_nat_gateways(Filter=tag_filter)["NatGateways"]
         found += [

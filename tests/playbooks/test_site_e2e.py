@@ -27,6 +27,7 @@ def test_first_run_builds_every_region_and_prints_the_summary(deployed):
     for region in REGIONS:
         assert f"| {region}" in deployed.output or f" {region} " in deployed.output
     assert "asg desired/in service" in deployed.output
+    assert f"users: https://{DOMAIN} (CloudFront " in deployed.output
 
 
 def test_second_run_changes_nothing(stack_emulator, deployed):
