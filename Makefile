@@ -53,5 +53,8 @@ molecule: $(STAMP) ## One molecule scenario per role, each against an emulator o
 
 test: lint unit molecule ## Every test (what CI runs)
 
+bench: $(STAMP) ## The app's load benchmark on loopback: req/s, p50/p99 of GET and PUT -> build/bench/results.json
+	$(BIN)/python app/bench/bench.py --out build/bench/results.json $(ARGS)
+
 clean: emulator-stop ## Remove the venv and build outputs
 	rm -rf $(VENV) build
