@@ -217,7 +217,11 @@ def test_certificates_are_issued_for_cloudfront_and_every_alb(stack_emulator, de
         https = [
             x for x in elb.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"] if x["Port"] == 443
         ]
-        assert https[0]["Certificates"][0]["CertificateArn"] in issued, region
+        listener_cert = https[0]["Certificates"][0]["CertificateArn"]
+        assert listener_cert in issued, region
+        names = acm.describe_certificate(CertificateArn=listener_cert)["Certificate"]["SubjectAlternativeNames"]
+        # The viewer's Host header reaches the origin, so its certificate must also cover the domain.
+        assert sorted(names) == sorted([f"origin.{DOMAIN}", f"{region}.origin.{DOMAIN}", DOMAIN]), region
 
 
 def test_a_region_left_out_of_the_inventory_loses_its_replica_records_and_health_check(
