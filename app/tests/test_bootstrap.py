@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conftest import create_table
 from fakes import APP_SRC, FakeImds, credentials, free_port, load_emulator_harness
 from monolith import bootstrap
-from monolith.bootstrap import Settings, SettingsError, env_file_text
+from monolith.bootstrap import Settings, SettingsError, env_file_text, gunicorn_command
 from monolith.imds import Imds, ImdsError
+
+REPO = Path(__file__).resolve().parents[2]
 
 REGION = "us-west-2"
 IDENTITY = {
@@ -113,9 +116,25 @@ def test_settings_defaults_and_environment() -> None:
     assert Settings().probe_host == "127.0.0.1"  # a wildcard bind is probed on loopback
 
 
+def test_keep_alive_outlasts_the_load_balancers_idle_timeout() -> None:
+    # The ALB must close idle connections first, or it reuses one the target just closed and answers 502.
+    defaults = yaml.safe_load((REPO / "roles" / "loadbalancer" / "defaults" / "main.yml").read_text())
+    idle_timeout = int(defaults["loadbalancer_idle_timeout"])
+    command = gunicorn_command(Settings())
+    assert int(command[command.index("--keep-alive") + 1]) > idle_timeout
+    assert Settings.from_env({"APP_KEEPALIVE_SECONDS": "120"}).keepalive_s == 120
+
+
 @pytest.mark.parametrize(
     "env",
-    [{"APP_PORT": "http"}, {"APP_PORT": "70000"}, {"APP_WORKERS": "0"}, {"APP_DRAIN_SECONDS": "-1"}],
+    [
+        {"APP_PORT": "http"},
+        {"APP_PORT": "70000"},
+        {"APP_WORKERS": "0"},
+        {"APP_DRAIN_SECONDS": "-1"},
+        {"APP_KEEPALIVE_SECONDS": "0"},
+        {"APP_KEEPALIVE_SECONDS": "soon"},
+    ],
 )
 def test_settings_errors(env: dict[str, str]) -> None:
     with pytest.raises(SettingsError):

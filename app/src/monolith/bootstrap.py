@@ -60,6 +60,9 @@ class Settings:
     workers: int = 2
     threads: int = 8
     graceful_timeout_s: float = 30.0
+    # Longer than the load balancer's idle timeout (ALB default 60 s), so the ALB always closes an idle
+    # connection first: a target closing it first races the ALB reusing it, and the client gets a 502.
+    keepalive_s: int = 75
     imds_url: str = DEFAULT_URL
     imds_timeout_s: float = 2.0
     imds_deadline_s: float = 60.0
@@ -80,6 +83,7 @@ class Settings:
             workers=_number(env, "APP_WORKERS", 2, int),
             threads=_number(env, "APP_THREADS", 8, int),
             graceful_timeout_s=_number(env, "APP_GRACEFUL_TIMEOUT_SECONDS", 30.0, float),
+            keepalive_s=_number(env, "APP_KEEPALIVE_SECONDS", 75, int),
             imds_url=env.get("APP_IMDS_URL") or DEFAULT_URL,
             imds_timeout_s=_number(env, "APP_IMDS_TIMEOUT_SECONDS", 2.0, float),
             imds_deadline_s=_number(env, "APP_IMDS_DEADLINE_SECONDS", 60.0, float),
@@ -96,6 +100,8 @@ class Settings:
             raise SettingsError(f"APP_PORT must be 1..65535, got {s.port}")
         if s.workers < 1 or s.threads < 1:
             raise SettingsError("APP_WORKERS and APP_THREADS must be at least 1")
+        if not 1 <= s.keepalive_s <= 4100:
+            raise SettingsError(f"APP_KEEPALIVE_SECONDS must be 1..4100, got {s.keepalive_s}")
         return s
 
     @property
@@ -199,6 +205,9 @@ def gunicorn_command(settings: Settings) -> list[str]:
         str(settings.threads),
         "--graceful-timeout",
         str(int(settings.graceful_timeout_s)),
+        # Keep-alive applies to the threaded worker gunicorn picks when --threads > 1.
+        "--keep-alive",
+        str(settings.keepalive_s),
         "monolith.wsgi:app",
     ]
 
