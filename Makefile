@@ -15,7 +15,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 # First CPython >= 3.12 on PATH or under pyenv; ansible-core 2.21 needs 3.12.
 PYTHON ?= $(shell tools/find-python)
 
-.PHONY: help venv emulator emulator-stop deploy test lint unit molecule e2e destroy bench clean
+.PHONY: help venv emulator emulator-stop deploy test lint unit molecule e2e destroy bench availability clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ test: lint unit molecule ## Every test (what CI runs)
 
 bench: $(STAMP) ## The app's load benchmark on loopback: req/s, p50/p99 of GET and PUT -> build/bench/results.json
 	$(BIN)/python app/bench/bench.py --out build/bench/results.json $(ARGS)
+
+availability: $(STAMP) ## Downtime budget per failure mode from the inventory's settings (ARGS="--inventory inventories/aws -e k=v")
+	$(BIN)/python tools/availability $(ARGS)
 
 clean: emulator-stop ## Remove the venv and build outputs
 	rm -rf $(VENV) build
