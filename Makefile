@@ -53,8 +53,8 @@ molecule: $(STAMP) ## One molecule scenario per role, each against an emulator o
 
 test: lint unit molecule ## Every test (what CI runs)
 
-bench: $(STAMP) ## The app's load benchmark on loopback: req/s, p50/p99 of GET and PUT -> build/bench/results.json
-	$(BIN)/python app/bench/bench.py --out build/bench/results.json $(ARGS)
+bench: $(STAMP) ## Playbook and app benchmarks on loopback -> build/bench/results.json, docs/benchmarks.md
+	$(BIN)/python tools/bench $(ARGS)
 
 availability: $(STAMP) ## Downtime budget per failure mode from the inventory's settings (ARGS="--inventory inventories/aws -e k=v")
 	$(BIN)/python tools/availability $(ARGS)
