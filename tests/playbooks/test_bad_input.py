@@ -41,7 +41,8 @@ BAD_EXTRA_VARS = [
     (["-e", "project_name=Tri_Continent"], ["project_name", "^[a-z][a-z0-9]{1,11}$"]),
     (["-e", "project_environment=production-eu-1"], ["project_environment"]),
     (["-e", "security_alb_open_to_world=perhaps"], ["security_alb_open_to_world"]),
-    (["-e", "app_version=v2; rm -rf /"], ["app_version", "v2; rm -rf /", "version number such as"]),
+    # JSON, so the whole string is the value (key=value parsing would stop at the first space).
+    (["-e", '{"app_version": "v2; rm -rf /"}'], ["app_version", "v2; rm -rf /", "version number such as"]),
     (["-e", "app_version=../../etc"], ["app_version", "version number such as"]),
     (["-e", "project_domain=not_a_domain.com"], ["project_domain", "'not_a_domain'", "not a valid DNS name"]),
     (["-e", "project_domain=localhost"], ["project_domain", "single label"]),
