@@ -9,13 +9,14 @@ BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed
 PLAYBOOK  := $(BIN)/ansible-playbook
 EMULATOR  := local/bin/emulator
+DATAPLANE := local/bin/dataplane
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 # First CPython >= 3.12 on PATH or under pyenv; ansible-core 2.21 needs 3.12.
 PYTHON ?= $(shell tools/find-python)
 
-.PHONY: help venv emulator emulator-stop deploy test lint unit molecule e2e destroy bench availability clean
+.PHONY: help venv emulator emulator-stop deploy urls chaos heal test lint unit molecule e2e destroy bench availability clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,17 +31,34 @@ $(STAMP): requirements.lock requirements.txt
 
 venv: $(STAMP) ## Create the project venv with the pinned packages
 
-emulator: $(STAMP) ## Start the local AWS emulator on 127.0.0.1:4566 (idempotent)
-	$(EMULATOR) start
+# Local mode's cloud: the emulator (control plane) and the data plane that runs what it holds. Lifecycle hooks
+# hold every new instance until its bootstrap completes them, as on AWS: the data plane's instances do.
+emulator: $(STAMP) ## Start the local cloud: AWS emulator on 127.0.0.1:4566 and the data plane (idempotent)
+	EMULATOR_LIFECYCLE_HOLD=1 $(EMULATOR) start
+	$(DATAPLANE) start
 
-emulator-stop: ## Stop the local AWS emulator
+emulator-stop: ## Stop the data plane (instances, HAProxy) and the emulator
+	$(DATAPLANE) stop
 	$(EMULATOR) stop
 
-deploy: emulator ## Install everything, start the emulator, run site.yml (local inventory)
+deploy: emulator ## Install everything, start the local cloud, run site.yml (local inventory), print the URLs
 	$(PLAYBOOK) site.yml $(ARGS)
+	$(DATAPLANE) urls
 
-destroy: emulator ## Remove everything site.yml made
+urls: ## The global entry and each region's front, with what answers there
+	$(DATAPLANE) urls
+
+chaos: ## Kill one region's instances and keep them down: make chaos REGION=eu
+	@test -n "$(REGION)" || { echo "error: REGION is required, one of the inventory's regions: make chaos REGION=eu" >&2; exit 2; }
+	$(DATAPLANE) chaos $(REGION)
+
+heal: ## Bring the instances of REGION (default: every region) back
+	$(DATAPLANE) heal $(REGION)
+
+destroy: emulator ## Remove everything site.yml made, then stop the data plane and the emulator
 	$(PLAYBOOK) destroy.yml -e confirm=yes $(ARGS)
+	$(DATAPLANE) stop
+	$(EMULATOR) stop
 
 lint: $(STAMP) ## ansible-lint (production profile), yamllint, ruff
 	tools/lint
