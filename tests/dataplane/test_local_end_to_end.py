@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from emulator_harness import free_port
 from playbook_runner import REPO, run_playbook
@@ -258,6 +259,53 @@ def test_losing_the_home_region_fails_over_and_heal_brings_it_back(local):
     print(f"region loss: {len(loop.results)} requests, {len(failures)} failed, longest gap {longest_gap:.2f} s")
     assert all(0 <= at <= window for at, _ in failures), failures
     assert sum(1 for _, status, _ in loop.results if status == 200) > 0
+
+
+def emulator_client(local: Local, service: str, region: str) -> Any:
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=local.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_scale_in_under_load_drains_without_failing_a_request(local):
+    """Auto Scaling terminates a serving instance: the terminating hook holds it while its bootstrap
+    drains (/readyz fails, the front stops routing, gunicorn finishes in-flight requests), then the
+    bootstrap completes the hook. A steady loop through the region's front sees no failed request."""
+    autoscaling = emulator_client(local, "autoscaling", AWS_REGIONS["us"])
+    groups = autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+    victim = next(i["InstanceId"] for g in groups for i in g["Instances"] if i["LifecycleState"] == "InService")
+    loop = Loop(f"{local.front('us')}/api/info")
+    loop.start()
+    try:
+        time.sleep(1)
+        autoscaling.terminate_instance_in_auto_scaling_group(InstanceId=victim, ShouldDecrementDesiredCapacity=False)
+        deadline = time.monotonic() + 90
+        while True:
+            states = {
+                i["InstanceId"]: i["LifecycleState"]
+                for g in autoscaling.describe_auto_scaling_groups()["AutoScalingGroups"]
+                for i in g["Instances"]
+            }
+            if victim not in states:
+                break  # its bootstrap completed the terminating hook
+            assert time.monotonic() < deadline, f"{victim} still {states[victim]}"
+            time.sleep(0.5)
+        time.sleep(2)
+    finally:
+        loop.done.set()
+        loop.join()
+    failed = [(status, region) for _, status, region in loop.results if status != 200]
+    durations = [b - a for (a, _, _), (b, _, _) in itertools.pairwise(loop.results)]
+    slow = [d for d in durations if d > 4.0]  # longer than the local drain window
+    print(f"scale-in: {len(loop.results)} requests, {len(failed)} failed, {len(slow)} longer than the drain window")
+    assert not failed, failed
+    log = (REPO / "build" / "dataplane" / str(local.base) / "instances" / f"{victim}.log").read_text()
+    completed = [line for line in log.splitlines() if "lifecycle action completed" in line]
+    assert "draining" in log and any("terminat" in line.lower() for line in completed), log[-3000:]
 
 
 def test_make_destroy_leaves_no_process_and_no_listening_port(local):
