@@ -7,6 +7,7 @@ DATAPLANE_PORT pick them, and -e aws_endpoint_url points the playbooks at that e
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import os
@@ -71,8 +72,8 @@ def request(url: str, method: str = "GET", body: Any = None, timeout_s: float = 
             return resp.status, json.load(resp)
     except urllib.error.HTTPError as exc:
         return exc.code, None
-    except (urllib.error.URLError, OSError):
-        return 0, None
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
+        return 0, None  # refused, reset, or a response cut short: a failed request all the same
 
 
 @dataclass

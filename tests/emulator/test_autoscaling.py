@@ -144,6 +144,29 @@ def test_terminate_hook_holds_scale_in(holding_emulator, unique) -> None:
     assert instances(emu, unique) == {}
 
 
+def test_terminate_instance_in_group_goes_through_the_terminating_hook(holding_emulator, unique) -> None:
+    emu = holding_emulator
+    make_group(emu, unique, capacity=2, hooks=(TERMINATE,))
+    asg = emu.client("autoscaling")
+    asg.update_auto_scaling_group(AutoScalingGroupName=unique, MinSize=1)
+    first, second = sorted(instances(emu, unique))
+    # Without decrement: the instance waits in Terminating:Wait and a replacement launches at once.
+    asg.terminate_instance_in_auto_scaling_group(InstanceId=first, ShouldDecrementDesiredCapacity=False)
+    states = instances(emu, unique)
+    assert states[first] == "Terminating:Wait" and len(states) == 3, states
+    asg.complete_lifecycle_action(
+        AutoScalingGroupName=unique, LifecycleHookName="terminating", InstanceId=first, LifecycleActionResult="CONTINUE"
+    )
+    assert first not in instances(emu, unique) and len(instances(emu, unique)) == 2
+    # With decrement: capacity drops by one; below the minimum AWS refuses.
+    asg.terminate_instance_in_auto_scaling_group(InstanceId=second, ShouldDecrementDesiredCapacity=True)
+    group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[unique])["AutoScalingGroups"][0]
+    assert group["DesiredCapacity"] == 1 and instances(emu, unique)[second] == "Terminating:Wait"
+    [last] = [i for i, st in instances(emu, unique).items() if st == "InService"]
+    with pytest.raises(ClientError, match="min size"):
+        asg.terminate_instance_in_auto_scaling_group(InstanceId=last, ShouldDecrementDesiredCapacity=True)
+
+
 def test_instance_refresh_replaces_instances_with_new_version(emulator, unique) -> None:
     lt = make_group(emulator, unique, capacity=2)
     before = set(instances(emulator, unique))

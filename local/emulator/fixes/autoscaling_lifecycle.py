@@ -13,6 +13,12 @@ group, so the local instance runner can call them exactly as an instance does on
 ``EMULATOR_LIFECYCLE_HOLD=1`` the waits above happen; expired waits are resolved on the next Auto Scaling call.
 Only the group's desired capacity is honoured in hold mode (mixed-instances weighting is ignored), and only
 ``InService`` instances are registered with the group's target groups, as on AWS.
+
+TerminateInstanceInAutoScalingGroup goes through the terminating hook too when holding (moto terminated the
+instance at once): the instance is deregistered and waits in ``Terminating:Wait``; with
+``ShouldDecrementDesiredCapacity=false`` a replacement launches at once (held by the launching hook), with
+``true`` the desired capacity drops by one, refused below the group's minimum as AWS refuses it
+(API Reference, TerminateInstanceInAutoScalingGroup).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from moto.autoscaling.models import (
     FakeAutoScalingGroup,
     InstanceState,
     LifecycleHook,
+    TerminateInstanceActivity,
 )
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult, EmptyResult
@@ -231,6 +238,27 @@ def apply() -> None:
         finally:
             group.instance_states = everyone
 
+    original_terminate = AutoScalingBackend.terminate_instance
+
+    def terminate_instance(self: AutoScalingBackend, instance_id: str, should_decrement: bool) -> Any:
+        found = [(g, st) for g in self.autoscaling_groups.values() for st in g.instance_states]
+        group, state = next(((g, st) for g, st in found if st.instance.id == instance_id), (None, None))
+        if group is None or state is None or not hold_enabled() or _hook(group, TERMINATING) is None:
+            return original_terminate(self, instance_id, should_decrement)
+        original_size = group.desired_capacity
+        if should_decrement and (group.desired_capacity or 0) - 1 < group.min_size:
+            raise ValidationError(
+                f"Currently, desiredSize equals minSize ({group.min_size}). Terminating instance without "
+                "replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity "
+                "flag to false or lower group's min size."
+            )
+        begin_termination(group, state)
+        if should_decrement:
+            group.desired_capacity = (group.desired_capacity or 0) - 1
+        else:
+            set_desired_capacity_holding(group, group.desired_capacity)  # the replacement
+        return TerminateInstanceActivity(state.instance, original_size)
+
     original_call_action: Any = AutoScalingResponse.call_action
 
     def call_action(self: AutoScalingResponse) -> Any:
@@ -241,6 +269,7 @@ def apply() -> None:
     FakeAutoScalingGroup.set_desired_capacity = set_desired_capacity  # type: ignore[method-assign]
     AutoScalingBackend.delete_auto_scaling_group = delete_auto_scaling_group  # type: ignore[method-assign]
     AutoScalingBackend.update_attached_target_groups = update_attached_target_groups  # type: ignore[method-assign]
+    AutoScalingBackend.terminate_instance = terminate_instance  # type: ignore[method-assign]
     AutoScalingResponse.call_action = call_action  # type: ignore[method-assign]
     AutoScalingResponse.complete_lifecycle_action = complete_lifecycle_action  # type: ignore[attr-defined]
     AutoScalingResponse.record_lifecycle_action_heartbeat = record_lifecycle_action_heartbeat  # type: ignore[attr-defined]
