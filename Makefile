@@ -42,7 +42,7 @@ deploy: emulator ## Install everything, start the emulator, run site.yml (local 
 destroy: emulator ## Remove everything site.yml made
 	$(PLAYBOOK) destroy.yml -e confirm=yes $(ARGS)
 
-lint: $(STAMP) ## ansible-lint (production profile), yamllint, ruff
+lint: $(STAMP) ## ansible-lint (production profile), yamllint, ruff, secret scan (tools/scan-secrets)
 	tools/lint
 
 unit: $(STAMP) ## pytest: app, emulator, modules, playbook input checks
