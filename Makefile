@@ -60,7 +60,7 @@ destroy: emulator ## Remove everything site.yml made, then stop the data plane a
 	$(DATAPLANE) stop
 	$(EMULATOR) stop
 
-lint: $(STAMP) ## ansible-lint (production profile), yamllint, ruff
+lint: $(STAMP) ## ansible-lint (production profile), yamllint, ruff, secret scan (tools/scan-secrets)
 	tools/lint
 
 unit: $(STAMP) ## pytest: app, emulator, modules, playbook input checks

@@ -109,3 +109,34 @@ def test_invalid_domains_say_why(name, why):
 )
 def test_health_check_paths(path, ok):
     assert (dns.url_path_error(path) == "") is ok
+
+
+tags = load("tags")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{}, {"Project": "tricontinent", "Environment": "local"}, {"cost-centre/team": "a b_c.d:e=f+g@h"}, {"k": ""}],
+)
+def test_tags_aws_accepts_pass(value):
+    assert tags.tag_error(value) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (["Project"], "must be a mapping"),
+        ("Project=x", "must be a mapping"),
+        ({"aws:owner": "me"}, "starts with aws:"),
+        ({"AWS:Owner": "me"}, "starts with aws:"),
+        ({"": "x"}, "tag key ''"),
+        ({"k" * 129: "x"}, "keys 1..128"),
+        ({"Team": "a" * 257}, "values 0..256"),
+        ({"Team": "50%"}, "not allowed"),
+        ({"Te#am": "x"}, "tag key 'Te#am'"),
+        ({"Cost": 5}, "values must be strings"),
+        ({f"k{i}": "v" for i in range(51)}, "at most 50"),
+    ],
+)
+def test_tags_aws_refuses_say_why(value, why):
+    assert why in tags.tag_error(value)

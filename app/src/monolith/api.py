@@ -28,6 +28,7 @@ bp = Blueprint("records", __name__, url_prefix="/api/records")
 
 _IF_MATCH_RE = re.compile(r'^(?:W/)?"?(\d{1,6})"?$')
 _REGION_RE = re.compile(r"^[a-z0-9-]{1,32}$")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 MAX_DEPTH = 32  # nesting levels of a record body
@@ -41,15 +42,22 @@ def _check_id(record_id: str) -> None:
 def _json_object() -> dict[str, Any]:
     if not request.is_json:
         raise ApiError(415, "request body must be application/json")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in {"utf-8", "utf8"}:
+        raise ApiError(415, f"charset {charset} is not supported; send application/json in UTF-8")
+    coding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if coding not in {"", "identity"}:
+        raise ApiError(415, f"Content-Encoding {coding} is not supported; send the body uncompressed")
     data = request.get_data(cache=True)
     limit = request.max_content_length
     # Werkzeug truncates a chunked body (no Content-Length) at the limit instead of refusing it;
     # a body that fills the limit exactly is therefore treated as too large.
     if request.content_length is None and limit is not None and len(data) >= limit:
         raise ApiError(413, f"request body exceeds {limit} bytes")
+    text = _utf8_text(data)
     try:
-        body = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
-    except ValueError:  # includes UnicodeDecodeError
+        body = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except ValueError:
         raise ApiError(400, "request body is not valid JSON") from None
     except RecursionError:
         raise ApiError(400, f"request body nests deeper than {MAX_DEPTH} levels") from None
@@ -57,7 +65,37 @@ def _json_object() -> dict[str, Any]:
         raise ApiError(400, "request body must be a JSON object")
     if _depth(body) > MAX_DEPTH:
         raise ApiError(400, f"request body nests deeper than {MAX_DEPTH} levels")
+    # Only an escape can produce a lone surrogate: UTF-8 decoding refuses raw ones.
+    if "\\u" in text and _has_lone_surrogate(body):
+        raise ApiError(400, "request body holds a lone surrogate escape (\\ud800..\\udfff); it is not UTF-8")
     return body
+
+
+def _utf8_text(data: bytes) -> str:
+    # RFC 8259 section 8.1: JSON between systems is UTF-8 without a byte order mark. json.loads on bytes
+    # would also accept UTF-16 and UTF-32, which other clients of the table then could not read back.
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "request body is not UTF-8; send JSON encoded as UTF-8") from None
+    if text.startswith("\ufeff"):
+        raise ApiError(400, "request body starts with a byte order mark; send UTF-8 JSON without one")
+    return text
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE_RE.search(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _reject_constant(name: str) -> Any:

@@ -6,8 +6,8 @@ import logging
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, current_app, jsonify
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from .logs import request_id_var
 from .store import StoreUnavailable
@@ -49,7 +49,12 @@ def _http_error(exc: HTTPException) -> Response:
     code = exc.code or 500
     if code >= 500:
         log.error("server error", extra={"status": code, "error": exc.description})
-    resp = error_response(code, exc.description or exc.name)
+    message = exc.description or exc.name
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if isinstance(exc, RequestEntityTooLarge) and limit is not None:
+        # Werkzeug's own text names no limit; say the same as the API's check of chunked bodies.
+        message = f"request body exceeds {limit} bytes"
+    resp = error_response(code, message)
     # Keep protocol headers werkzeug computed (Allow on 405, Retry-After on 503).
     for name in ("Allow", "Retry-After", "WWW-Authenticate"):
         value = dict(exc.get_headers()).get(name)
