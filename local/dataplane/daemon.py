@@ -12,8 +12,8 @@ import logging
 import signal
 import threading
 import time
+from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from .cloud import Cloud, Instance, TargetGroup
 from .haproxy import Haproxy, render
@@ -37,7 +37,7 @@ class Daemon:
         self.stop = threading.Event()
 
     @property
-    def down_dir(self) -> Any:
+    def down_dir(self) -> Path:
         return self.topology.state_dir / "down"
 
     def down_regions(self) -> set[str]:

@@ -133,13 +133,14 @@ class InstanceRunner:
     # -- start -------------------------------------------------------------------------------------
 
     def _start(self, instance: Instance) -> None:
+        user_env: dict[str, str] = {}
         try:
             user_env = self.cloud.user_data_environment(instance)
             venv = self._venv(user_env, instance.aws_region)
         except Exception as exc:  # the user data's ERR trap: abandon the launch at once
             log.error("instance bootstrap failed", extra={"instance": instance.instance_id, "error": repr(exc)})
             self.failed.add(instance.instance_id)
-            self._abandon(instance, user_env if "user_env" in locals() else {})
+            self._abandon(instance, user_env)
             return
         port = self._free_port()
         env = {

@@ -25,6 +25,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def emulator_client(url: str, service: str, region: str = "us-west-2") -> Any:
+    """A boto3 client for the emulator at `url`, with its throw-away credentials."""
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 class Emulator:
     def __init__(self, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
@@ -65,13 +76,7 @@ class Emulator:
         urllib.request.urlopen(req, timeout=2).close()
 
     def client(self, service: str, region: str = "us-west-2") -> Any:
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=self.url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        return emulator_client(self.url, service, region)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
