@@ -68,6 +68,19 @@ def test_metrics_collection_enable_disable(emulator, unique) -> None:
     assert enabled() == []
 
 
+def test_update_applies_termination_policies_and_default_cooldown(emulator, unique) -> None:
+    make_group(emulator, unique, capacity=0)
+    asg = emulator.client("autoscaling")
+    asg.update_auto_scaling_group(
+        AutoScalingGroupName=unique, TerminationPolicies=["OldestLaunchTemplate", "Default"], DefaultCooldown=120
+    )
+    asg.update_auto_scaling_group(AutoScalingGroupName=unique, MaxSize=3)  # leaves both as they are
+    group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[unique])["AutoScalingGroups"][0]
+    assert group["TerminationPolicies"] == ["OldestLaunchTemplate", "Default"]
+    assert group["DefaultCooldown"] == 120
+    assert group["MaxSize"] == 3
+
+
 def test_lifecycle_actions_succeed_without_holding(emulator, unique) -> None:
     make_group(emulator, unique, hooks=(LAUNCH,))
     [(instance, state)] = instances(emulator, unique).items()

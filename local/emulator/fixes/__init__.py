@@ -18,6 +18,7 @@ FIXES: tuple[str, ...] = (
     "launch_template_versions",
     "launch_template_tags",
     "autoscaling_metrics",
+    "autoscaling_group_update",
     "autoscaling_lifecycle",
     "autoscaling_instance_refresh",
     "nat_gateway_tags",
