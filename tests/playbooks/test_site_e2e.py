@@ -30,10 +30,14 @@ def test_first_run_builds_every_region_and_prints_the_summary(deployed):
     assert f"users: https://{DOMAIN} (CloudFront " in deployed.output
 
 
-def test_second_run_changes_nothing(stack_emulator, deployed):
+def test_second_run_changes_nothing_and_makes_no_mutating_call(stack_emulator, deployed):
+    stack_emulator.reset_calls()
     run = run_playbook(stack_emulator.url, "site.yml")
     assert run.returncode == 0, run.output[-5000:]
     assert run.changed and set(run.changed.values()) == {0}, run.changed
+    # changed=0 is the modules' word; the emulator's call log is what was actually sent.
+    mutating = sorted({(c["service"], c["region"], c["action"]) for c in stack_emulator.calls()["mutating"]})
+    assert mutating == [], mutating
 
 
 def test_check_mode_on_the_built_stack_changes_nothing(stack_emulator, deployed):
