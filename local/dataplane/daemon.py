@@ -74,9 +74,18 @@ class Daemon:
             for instance in instances:
                 self.known[instance.instance_id] = instance
             self.runner.reconcile(region.aws_region, instances, down=region.name in down)
+            self.forget_gone(region.aws_region, {i.instance_id for i in instances})
             self.groups[region.name] = groups
         self.haproxy.apply(render(self.topology, self.groups, self.runner.addresses()))
         self.write_state(down)
+
+    def forget_gone(self, aws_region: str, seen: set[str]) -> None:
+        """Drop the IMDS view of instances the region no longer lists and no process of ours still runs
+        (a draining process keeps reading its lifecycle state), so a long-lived stack does not grow it."""
+        keep = seen | set(self.runner.processes)
+        for instance_id, instance in list(self.known.items()):
+            if instance.aws_region == aws_region and instance_id not in keep:
+                del self.known[instance_id]
 
     def write_state(self, down: set[str]) -> None:
         by_region = {r.aws_region: r.name for r in self.topology.regions}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from dataplane.cloud import Instance, TargetGroup, parse_exports
+from dataplane.daemon import Daemon
 from dataplane.haproxy import find_haproxy, render
 from dataplane.imds import ImdsServer
 from dataplane.topology import Topology, TopologyError, build
@@ -70,6 +71,16 @@ def test_user_data_exports_are_read_as_bash_would():
 def test_target_lifecycle_state_follows_auto_scaling():
     assert instance(state="Pending:Wait").target_lifecycle_state == "InService"
     assert instance(state="Terminating:Wait").target_lifecycle_state == "Terminated"
+
+
+def test_the_daemon_forgets_instances_gone_from_the_region_unless_still_draining():
+    gone, draining, listed = instance("i-gone"), instance("i-draining"), instance("i-listed")
+    elsewhere = Instance("i-us", "us-west-2", "us-west-2a", "InService", "g-blue", "lt-1", "3")
+    daemon = Daemon.__new__(Daemon)  # only the bookkeeping: no emulator, IMDS server or HAProxy
+    daemon.known = {i.instance_id: i for i in (gone, draining, listed, elsewhere)}
+    daemon.runner = type("Runner", (), {"processes": {"i-draining": object()}})()
+    daemon.forget_gone("eu-west-1", {"i-listed"})
+    assert sorted(daemon.known) == ["i-draining", "i-listed", "i-us"]
 
 
 def test_imds_stand_in_requires_a_token_of_the_same_instance():
