@@ -1,4 +1,5 @@
-"""Launch template versions keep UserData; DeleteLaunchTemplateVersions."""
+"""Launch template versions keep UserData; DeleteLaunchTemplateVersions; instances keep the template's
+metadata options and root volume."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import base64
 
 import pytest
 from botocore.exceptions import ClientError
+from emulator.fixes.ssm_al2023_ami import PARAMETER
 
 
 def _b64(text: str) -> str:
@@ -92,3 +94,76 @@ def test_template_tags_changed_later_are_described(client, unique) -> None:
     ec2.create_tags(Resources=[created["LaunchTemplateId"]], Tags=[{"Key": "AppVersion", "Value": "2"}])
     [template] = ec2.describe_launch_templates(LaunchTemplateNames=[unique])["LaunchTemplates"]
     assert template["Tags"] == [{"Key": "AppVersion", "Value": "2"}]
+
+
+@pytest.fixture
+def al2023_template(client, unique) -> str:
+    """A template like the compute role's: IMDSv2 within one hop, an encrypted gp3 root on the AMI's root device."""
+    ec2 = client("ec2")
+    image = client("ssm").get_parameter(Name=PARAMETER)["Parameter"]["Value"]
+    root = ec2.describe_images(ImageIds=[image])["Images"][0]["RootDeviceName"]
+    assert root == "/dev/xvda"
+    data = {
+        "ImageId": image,
+        "InstanceType": "t3.small",
+        "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
+        "BlockDeviceMappings": [
+            {"DeviceName": root, "Ebs": {"VolumeSize": 20, "VolumeType": "gp3", "Encrypted": True}},
+        ],
+    }
+    return ec2.create_launch_template(LaunchTemplateName=unique, LaunchTemplateData=data)["LaunchTemplate"][
+        "LaunchTemplateId"
+    ]
+
+
+def _launched_by_group(client, unique: str, template_id: str, subnet: str) -> list[dict]:
+    asg = client("autoscaling")
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=unique,
+        LaunchTemplate={"LaunchTemplateId": template_id, "Version": "$Latest"},
+        MinSize=1,
+        MaxSize=1,
+        VPCZoneIdentifier=subnet,
+    )
+    group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[unique])["AutoScalingGroups"][0]
+    ids = [i["InstanceId"] for i in group["Instances"]]
+    return client("ec2").describe_instances(InstanceIds=ids)["Reservations"][0]["Instances"]
+
+
+def _launched_directly(client, _unique: str, template_id: str, subnet: str) -> list[dict]:
+    return client("ec2").run_instances(
+        LaunchTemplate={"LaunchTemplateId": template_id}, MinCount=1, MaxCount=1, SubnetId=subnet
+    )["Instances"]
+
+
+@pytest.mark.parametrize("launch", [_launched_by_group, _launched_directly])
+def test_instances_keep_the_templates_metadata_options(client, unique, subnet, al2023_template, launch) -> None:
+    (instance,) = launch(client, unique, al2023_template, subnet)
+    options = client("ec2").describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0][
+        "MetadataOptions"
+    ]
+    assert (options["HttpTokens"], options["HttpPutResponseHopLimit"], options["HttpEndpoint"]) == (
+        "required",
+        1,
+        "enabled",
+    )
+
+
+@pytest.mark.parametrize("launch", [_launched_by_group, _launched_directly])
+def test_the_templates_root_mapping_replaces_the_amis_root_volume(
+    client, unique, subnet, al2023_template, launch
+) -> None:
+    ec2 = client("ec2")
+    (instance,) = launch(client, unique, al2023_template, subnet)
+    described = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
+    assert [m["DeviceName"] for m in described["BlockDeviceMappings"]] == ["/dev/xvda"]
+    volumes = ec2.describe_volumes(Filters=[{"Name": "attachment.instance-id", "Values": [instance["InstanceId"]]}])
+    assert [(v["Size"], v["VolumeType"], v["Encrypted"]) for v in volumes["Volumes"]] == [(20, "gp3", True)]
+
+
+def test_an_instance_without_a_mapping_gets_its_root_volume_on_the_amis_root_device(client, subnet) -> None:
+    ec2 = client("ec2")
+    image = client("ssm").get_parameter(Name=PARAMETER)["Parameter"]["Value"]
+    (instance,) = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"]
+    described = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
+    assert [m["DeviceName"] for m in described["BlockDeviceMappings"]] == ["/dev/xvda"]

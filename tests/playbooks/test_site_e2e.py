@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import least_privilege
 import pytest
 import yaml
 from playbook_runner import REPO, run_playbook
@@ -226,6 +227,39 @@ def test_certificates_are_issued_for_cloudfront_and_every_alb(stack_emulator, de
         names = acm.describe_certificate(CertificateArn=listener_cert)["Certificate"]["SubjectAlternativeNames"]
         # The viewer's Host header reaches the origin, so its certificate must also cover the domain.
         assert sorted(names) == sorted([f"origin.{DOMAIN}", f"{region}.origin.{DOMAIN}", DOMAIN]), region
+
+
+# Least privilege (issue 9): what the roles made, read back through the API; each check names what is wrong.
+def test_the_instance_roles_grant_only_the_projects_resources(stack_emulator, deployed):
+    assert least_privilege.iam_findings(stack_emulator) == []
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_instances_admit_only_the_alb_and_the_alb_only_cloudfront(stack_emulator, deployed, region):
+    assert least_privilege.security_group_findings(stack_emulator, region) == []
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_templates_and_instances_require_imdsv2_within_one_hop(stack_emulator, deployed, region):
+    assert least_privilege.imds_findings(stack_emulator, region) == []
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_volumes_and_the_table_replica_are_encrypted_at_rest(stack_emulator, deployed, region):
+    assert least_privilege.regional_encryption_findings(stack_emulator, region) == []
+
+
+def test_every_bucket_is_encrypted_and_blocks_public_access(stack_emulator, deployed):
+    assert least_privilege.bucket_findings(stack_emulator) == []
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_the_alb_serves_tls_1_2_or_later_and_http_only_redirects(stack_emulator, deployed, region):
+    assert least_privilege.listener_findings(stack_emulator, region) == []
+
+
+def test_cloudfront_speaks_tls_1_2_or_later_to_viewers_and_origins(stack_emulator, deployed):
+    assert least_privilege.cloudfront_tls_findings(stack_emulator) == []
 
 
 def test_a_region_left_out_of_the_inventory_loses_its_replica_records_and_health_check(

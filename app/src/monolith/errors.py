@@ -47,9 +47,11 @@ def _api_error(exc: ApiError) -> Response:
 
 def _http_error(exc: HTTPException) -> Response:
     code = exc.code or 500
+    message = exc.description or exc.name
     if code >= 500:
         log.error("server error", extra={"status": code, "error": exc.description})
-    message = exc.description or exc.name
+        # The instance's description may carry internals; the class's stock text is what clients get.
+        message = type(exc).description or exc.name
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if isinstance(exc, RequestEntityTooLarge) and limit is not None:
         # Werkzeug's own text names no limit; say the same as the API's check of chunked bodies.

@@ -17,6 +17,7 @@ FIXES: tuple[str, ...] = (
     "dynamodb_table_id",
     "launch_template_versions",
     "launch_template_tags",
+    "launch_template_instance_settings",
     "autoscaling_metrics",
     "autoscaling_group_update",
     "autoscaling_lifecycle",
