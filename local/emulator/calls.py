@@ -36,6 +36,12 @@ _mutating: list[dict[str, Any]] = []
 _patched = False
 
 
+def credential_scope(environ: dict[str, Any]) -> tuple[str, str]:
+    """(service, region) of a request from its SigV4 credential scope; ("unknown", "") when unsigned."""
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return (match.group("service"), match.group("region")) if match else ("unknown", "")
+
+
 def is_mutating(action: str) -> bool:
     return not (action.startswith(READ_ONLY_PREFIXES) or action in READ_ONLY_ACTIONS)
 
@@ -106,9 +112,7 @@ class CallLogMiddleware:
 
     @staticmethod
     def _record(environ: dict[str, Any]) -> None:
-        match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
-        service = match.group("service") if match else "unknown"
-        region = match.group("region") if match else ""
+        service, region = credential_scope(environ)
         action: str | None = getattr(_current, "action", None)
         method = environ.get("REQUEST_METHOD", "GET")
         if action:

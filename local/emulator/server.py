@@ -9,13 +9,13 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
-from emulator import calls, fixes
+from emulator import calls, faults, fixes
 
 LOOPBACK_HOST = "127.0.0.1"
 
 
-def build_app() -> calls.CallLogMiddleware:
-    """Apply every fix, then wrap moto's dispatcher in the call-log middleware."""
+def build_app() -> faults.FaultMiddleware:
+    """Apply every fix, then wrap moto's dispatcher in the call-log middleware and that in the fault switch."""
     # moto reads this when IAM backends are created; AWS always has its managed policies.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     fixes.apply_all()
@@ -24,7 +24,8 @@ def build_app() -> calls.CallLogMiddleware:
         create_backend_app,
     )
 
-    return calls.CallLogMiddleware(DomainDispatcherApplication(create_backend_app))
+    # Outermost, so a request a fault answers never reaches moto or the call log.
+    return faults.FaultMiddleware(calls.CallLogMiddleware(DomainDispatcherApplication(create_backend_app)))
 
 
 def check_host(host: str) -> None:
