@@ -11,8 +11,8 @@ short_description: Why a mapping is not a set of tags AWS accepts, or an empty s
 description:
   - Applies the rules the EC2, ELB, S3, DynamoDB and CloudFront tagging APIs share, so a bad tag fails up front
     instead of halfway through a run that has already tagged other resources.
-  - Keys are 1..128 characters, values at most 256, both letters, digits, spaces and C(_ . : / = + - @);
-    a key may not start with C(aws:) (reserved for AWS); at most 50 tags.
+  - "Keys are 1..128 characters, values at most 256, both letters, digits, spaces and C(_ . : / = + - @);
+    a key may not start with C(aws:) (reserved for AWS); at most 50 tags."
 options:
   _input: {description: The tags, a mapping of key to value., type: raw, required: true}
 """
