@@ -1,5 +1,6 @@
 """The blue/green path end to end on a private emulator: v1 -> v2 on the idle colour -> 10 -> 50 -> 100
-(green live) -> v3 on the new idle colour -> 10 -> an alarm during the bake -> every region back to 0.
+(green live) -> v3 on the new idle colour -> 10 -> an alarm during the bake -> every region back to 0; on the
+way to 50, one region's API failing mid-wave and the same command converging after it.
 Also: each invalid weight fails before any AWS call."""
 
 from __future__ import annotations
@@ -105,6 +106,28 @@ def test_the_whole_blue_green_path(stack_emulator, v1):
     ok(same)
     assert set(same.changed.values()) == {0}, same.changed
 
+    # eu's load balancer API fails its writes (500, not retried: see test_faults_mid_run.py) while the
+    # second wave moves: the run stops naming eu, the first wave keeps its new weight, eu keeps its old
+    # one, and the same command converges once the API answers again.
+    stack_emulator.set_fault(
+        region=REGIONS[1], service="elbv2", status=500, code="InternalServerError", mutating_only=True
+    )
+    try:
+        stopped = run_playbook(
+            url,
+            "canary.yml",
+            "-e",
+            "weight=50",
+            *NO_BAKE,
+            extra_env={"AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "2"},
+        )
+    finally:
+        stack_emulator.clear_faults()
+    assert stopped.returncode != 0
+    summary = stopped.output.split("PLAY RECAP", 1)[-1]
+    assert "failed: eu (task " in summary and "InternalServerError" in summary, summary[-3000:]
+    assert weights(stack_emulator, REGIONS[0]) == {"blue": 50, "green": 50}
+    assert weights(stack_emulator, REGIONS[1]) == {"blue": 90, "green": 10}
     ok(run_playbook(url, "canary.yml", "-e", "weight=50", *NO_BAKE))
     assert all(weights(stack_emulator, r) == {"blue": 50, "green": 50} for r in REGIONS)
 
