@@ -19,6 +19,7 @@ description:
     Only failures that stopped a host count (a rescued or ignored error is not listed); for a loop, the first
     failing item's error is shown rather than the generic message of the loop.
   - Enabled by the project's ansible.cfg (C(callbacks_enabled)); prints nothing when every host succeeded.
+  - Prints on stderr, so a machine-read stdout (the json stdout callback) stays valid.
 requirements:
   - >-
     enable in ansible.cfg, C(callbacks_enabled = tricontinent.activeactive.failure_summary)
@@ -71,7 +72,8 @@ class CallbackModule(CallbackBase):
         stopped = {host for host in self.failures if stats.failures.get(host) or stats.dark.get(host)}
         if not stopped:
             return
-        self._display.display("FAILED HOSTS (the task each one failed in, and the error):", color="red")
+        # On stderr: stdout belongs to the stdout callback, which may be machine-read (json, for one).
+        self._display.display("FAILED HOSTS (the task each one failed in, and the error):", color="red", stderr=True)
         for host in sorted(stopped):
             task, message = self.failures[host]
-            self._display.display(f"failed: {host} (task {task}: {message})", color="red")
+            self._display.display(f"failed: {host} (task {task}: {message})", color="red", stderr=True)

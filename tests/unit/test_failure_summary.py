@@ -22,10 +22,13 @@ failure_summary = load()
 
 
 class Lines:
+    """Ansible's Display, as far as the callback uses it; stdout lines would break a json stdout callback."""
+
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def display(self, msg: str, color: str | None = None) -> None:
+    def display(self, msg: str, color: str | None = None, stderr: bool = False) -> None:
+        assert stderr, f"printed on stdout: {msg!r}"
         self.lines.append(msg)
 
 
