@@ -1,11 +1,16 @@
 """Load benchmark: gunicorn serving the app over the local emulator, GET and PUT phases, on loopback only.
 
-    .venv/bin/python app/bench/bench.py [--seconds 10] [--concurrency 8] [--out build/bench/results.json]
+    .venv/bin/python app/bench/bench.py [--seconds 10] [--concurrency 8] [--get-rate 100] [--put-rate 50]
+                                        [--out build/bench/results.json]
 
 Starts the project's emulator on a free 127.0.0.1 port (or uses --endpoint, which must be a loopback URL),
 creates a table, starts gunicorn with the app, seeds records, then runs each phase for a bounded time and
-request count with keep-alive connections, one per client thread. Writes requests/s and p50/p90/p99/max
-latency per phase to a JSON file and prints them. Numbers measure this machine plus moto, not AWS: compare
+request count with keep-alive connections, one per client thread. Two kinds of phase: closed loop (each
+client sends its next request as soon as the last one answers: the most the server does, in req/s) and
+open loop at a fixed offered rate (requests start on a fixed schedule whatever the answers do, and each
+latency counts from the request's scheduled start, so a server falling behind shows in p99 instead of
+slowing the load down). Writes requests/s and p50/p90/p99/max latency per phase to a JSON file and prints
+them. Numbers measure this machine plus moto, not AWS: compare
 runs with each other, never with a target.
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import random
 import socket
@@ -38,6 +44,9 @@ from monolith.store import TABLE_KEYS  # noqa: E402
 REGION = "us-west-2"
 TABLE = "bench-records"
 MAX_REQUESTS_PER_PHASE = 200_000  # a hard stop besides the clock
+GET, PUT = "GET /api/records/<id>", "PUT /api/records/<id>"
+# Clients of an open-loop phase: enough that requests start on schedule while the server keeps up.
+OPEN_LOOP_CLIENTS = 32
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -75,7 +84,8 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def emulator(logs: Path) -> Iterator[str]:
+def emulator(logs: Path) -> Iterator[tuple[str, int | None]]:
+    """The emulator's URL and process id (to read its CPU time: what bounds the app's figures here)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO / "local")}
     with (logs / "emulator.log").open("wb") as log:
@@ -87,7 +97,7 @@ def emulator(logs: Path) -> Iterator[str]:
         )
         try:
             wait_http(f"http://127.0.0.1:{port}/_emulator/calls", 30, proc)
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", proc.pid
         finally:
             stop(proc)
 
@@ -133,7 +143,10 @@ class Phase:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
+    seconds: float = 0.0
     elapsed_s: float = 0.0
+    offered_rate: float | None = None  # requests/s on a fixed schedule; None: closed loop
+    emulator_cpu_s: float | None = None  # CPU time the emulator process spent during the phase
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, status: int, ms: float) -> None:
@@ -143,6 +156,7 @@ class Phase:
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_ms)
+        scheduled = math.ceil(self.offered_rate * self.seconds) if self.offered_rate else None
 
         def pct(p: float) -> float | None:
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else None
@@ -152,31 +166,78 @@ class Phase:
             "errors": self.errors,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "seconds": round(self.elapsed_s, 2),
+            "offered_requests_per_second": self.offered_rate,
+            # Scheduled requests that no client could start before the phase ended (open loop only).
+            "missed": scheduled - len(lat) - self.errors if scheduled is not None else None,
             "requests_per_second": round(len(lat) / self.elapsed_s, 1) if self.elapsed_s else 0.0,
             "p50_ms": pct(0.50),
             "p90_ms": pct(0.90),
             "p99_ms": pct(0.99),
             "max_ms": round(lat[-1], 2) if lat else None,
+            # The backend's share: one Python process, so ~1000 / this is its ceiling in req/s on one core.
+            "emulator_cpu_ms_per_request": (
+                round(self.emulator_cpu_s * 1000 / len(lat), 2)
+                if self.emulator_cpu_s is not None and lat
+                else None
+            ),
         }
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process, from /proc (None where there is no /proc or no process)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3 of stat(5), utime and stime fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_measured(emulator_pid: int | None, *args: Any) -> Phase:
+    """run_phase, with the emulator's CPU time over the phase."""
+    before = cpu_seconds(emulator_pid)
+    phase = run_phase(*args)
+    after = cpu_seconds(emulator_pid)
+    if before is not None and after is not None:
+        phase.emulator_cpu_s = after - before
+    return phase
 
 
 Request = Callable[[http.client.HTTPConnection, random.Random], int]
 
 
-def run_phase(name: str, port: int, clients: list[Request], seconds: float) -> Phase:
-    phase = Phase(name)
-    deadline = time.monotonic() + seconds
+def run_phase(
+    name: str, port: int, clients: list[Request], seconds: float, rate: float | None = None
+) -> Phase:
+    """Closed loop when `rate` is None; else open loop: request n starts n / rate s after the phase starts."""
+    phase = Phase(name, seconds=seconds, offered_rate=rate)
+    started = time.perf_counter()
+    deadline = started + seconds
     budget = iter(range(MAX_REQUESTS_PER_PHASE))
     budget_lock = threading.Lock()
+
+    def next_start() -> float | None:
+        """When the calling client's next request starts (perf_counter time); None: the phase is over."""
+        with budget_lock:
+            slot = next(budget, None)
+        if slot is None:
+            return None
+        if rate is None:
+            now = time.perf_counter()
+            return now if now < deadline else None
+        scheduled = started + slot / rate
+        if scheduled >= deadline:
+            return None
+        time.sleep(max(0.0, scheduled - time.perf_counter()))
+        # A request still unsent at the deadline (every client busy since its slot) counts as missed.
+        return scheduled if time.perf_counter() < deadline else None
 
     def client(request: Request, seed: int) -> None:
         rng = random.Random(seed)  # noqa: S311 -- picks records to load, not secrets
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < deadline:
-            with budget_lock:
-                if next(budget, None) is None:
-                    return
-            started = time.perf_counter()
+        while (start := next_start()) is not None:
             try:
                 status = request(conn, rng)
             except (OSError, http.client.HTTPException):
@@ -185,16 +246,15 @@ def run_phase(name: str, port: int, clients: list[Request], seconds: float) -> P
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 continue
-            phase.add(status, (time.perf_counter() - started) * 1000)
+            phase.add(status, (time.perf_counter() - start) * 1000)
         conn.close()
 
     threads = [threading.Thread(target=client, args=(req, i)) for i, req in enumerate(clients)]
-    started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    phase.elapsed_s = time.monotonic() - started
+    phase.elapsed_s = time.perf_counter() - started
     return phase
 
 
@@ -228,9 +288,9 @@ def getter(ids: list[str]) -> Request:
     return request
 
 
-def putter(own: list[str]) -> Request:
-    """Each client updates only its own records, so a 412 means a bug, not contention between clients."""
-    versions = dict.fromkeys(own, 1)
+def putter(own: list[str], versions: dict[str, int]) -> Request:
+    """Each client updates only its own records, so a 412 means a bug, not contention between clients;
+    `versions` (record id -> current version) outlives the phase, so the next phase's If-Match is current."""
 
     def request(conn: http.client.HTTPConnection, rng: random.Random) -> int:
         rid = rng.choice(own)
@@ -246,10 +306,21 @@ def putter(own: list[str]) -> Request:
     return request
 
 
+def putters(ids: list[str], clients: int, versions: dict[str, int]) -> list[Request]:
+    """One putter per client, each over its own share of the records."""
+    return [putter(ids[i::clients], versions) for i in range(clients)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each phase")
-    parser.add_argument("--concurrency", type=int, default=8, help="client threads")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads of the closed-loop phases")
+    parser.add_argument(
+        "--get-rate", type=float, default=100.0, help="offered GET req/s of the open-loop phase"
+    )
+    parser.add_argument(
+        "--put-rate", type=float, default=50.0, help="offered PUT req/s of the open-loop phase"
+    )
     parser.add_argument("--records", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
@@ -264,44 +335,59 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--endpoint must be on loopback: this benchmark never sends load anywhere else")
     if not 1 <= args.concurrency <= 64 or args.seconds <= 0 or args.seconds > 600:
         parser.error("--concurrency must be 1..64 and --seconds 0..600")
+    if not (0 < args.get_rate <= 5000 and 0 < args.put_rate <= 5000):
+        parser.error("--get-rate and --put-rate must be more than 0 and at most 5000 req/s")
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         logs = Path(tmp)
-        with emulator(logs) if args.endpoint is None else _given(args.endpoint) as endpoint:
+        with emulator(logs) if args.endpoint is None else _given(args.endpoint) as (endpoint, emulator_pid):
             create_table(endpoint)
             with app_server(endpoint, logs, args.workers, args.threads) as port:
-                ids = seed(port, max(args.records, args.concurrency))
-                get = run_phase("GET /api/records/<id>", port, [getter(ids)] * args.concurrency, args.seconds)
-                shares = [ids[i :: args.concurrency] for i in range(args.concurrency)]
-                put = run_phase("PUT /api/records/<id>", port, [putter(s) for s in shares], args.seconds)
+                ids = seed(port, max(args.records, OPEN_LOOP_CLIENTS))
+                versions = dict.fromkeys(ids, 1)
+                concurrent, open_loop = args.concurrency, OPEN_LOOP_CLIENTS
+
+                def phase(name: str, clients: list[Request], rate: float | None = None) -> Phase:
+                    return run_measured(emulator_pid, name, port, clients, args.seconds, rate)
+
+                phases = [
+                    phase(GET, [getter(ids)] * concurrent),
+                    phase(f"{GET} at {args.get_rate:g} req/s", [getter(ids)] * open_loop, args.get_rate),
+                    phase(PUT, putters(ids, concurrent, versions)),
+                    phase(
+                        f"{PUT} at {args.put_rate:g} req/s", putters(ids, open_loop, versions), args.put_rate
+                    ),
+                ]
     results = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "settings": {
             "seconds": args.seconds,
             "concurrency": args.concurrency,
+            "open_loop_clients": OPEN_LOOP_CLIENTS,
             "records": len(ids),
             "gunicorn_workers": args.workers,
             "gunicorn_threads": args.threads,
             "backend": "moto emulator on loopback",
         },
-        "phases": {p.name: p.summary() for p in (get, put)},
+        "phases": {p.name: p.summary() for p in phases},
     }
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     for name, s in results["phases"].items():
         print(
             f"{name:24} {s['requests']:7} req  {s['requests_per_second']:8} req/s  "
             f"p50 {s['p50_ms']} ms  p99 {s['p99_ms']} ms  errors {s['errors']}  statuses {s['statuses']}"
+            + (f"  missed {s['missed']}" if s["missed"] is not None else "")
         )
     print(f"results: {args.out}")
     return 0
 
 
 @contextmanager
-def _given(endpoint: str) -> Iterator[str]:
-    yield endpoint
+def _given(endpoint: str) -> Iterator[tuple[str, int | None]]:
+    yield endpoint, None  # someone else's process: its CPU time is not ours to read
 
 
 if __name__ == "__main__":
