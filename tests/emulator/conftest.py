@@ -1,11 +1,10 @@
-"""Boot the emulator on a free 127.0.0.1 port for the session and hand out boto3 clients against it."""
+"""Emulator tests: the session's emulator and clients come from tests/conftest.py; here the emulator package
+is made importable, and a second emulator holds lifecycle hooks."""
 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from emulator_harness import REPO, Emulator
@@ -16,25 +15,8 @@ if str(REPO / "local") not in sys.path:
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    emu = Emulator()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture(scope="session")
 def holding_emulator() -> Iterator[Emulator]:
     """A second emulator with lifecycle hooks holding instances (EMULATOR_LIFECYCLE_HOLD=1)."""
     emu = Emulator({"EMULATOR_LIFECYCLE_HOLD": "1"})
     yield emu
     emu.stop()
-
-
-@pytest.fixture
-def client(emulator: Emulator) -> Callable[..., Any]:
-    return emulator.client
-
-
-@pytest.fixture
-def unique() -> str:
-    return f"t{time.time_ns() % 10**12}"

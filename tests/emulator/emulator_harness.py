@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,19 @@ from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS = ("us-west-2", "eu-west-1", "ap-southeast-2")
+
+
+def eventually(check: Callable[[], Any], timeout: float = 3.0) -> Any:
+    """`check()`'s result once it stops raising AssertionError, polling for up to `timeout` s (for what the
+    emulator does in the background, like global-table replication); its last AssertionError after that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def free_port() -> int:

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from emulator_harness import eventually
 from module_runner import ModuleResult, run_module
 
 HOME = "us-west-2"
 REGIONS = ["us-west-2", "eu-west-1", "ap-southeast-2"]
 OTHERS = sorted(set(REGIONS) - {HOME})
 ALLOWED_ACTIONS = {"UpdateTable", "UpdateContinuousBackups"}  # never CreateGlobalTable / UpdateGlobalTable
-
-
-def eventually(check: Callable[[], Any], timeout: float = 3.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 @pytest.fixture
