@@ -137,6 +137,13 @@ def app_server(endpoint: str, logs: Path, workers: int, threads: int) -> Iterato
             stop(proc)
 
 
+def percentile(values: list[float], p: float) -> float:
+    """The p-th quantile (0 < p <= 1) of at least one value, by nearest rank: the smallest value with at
+    least p of all values at or below it (the definition every figure of make bench uses)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+
 @dataclass
 class Phase:
     name: str
@@ -159,7 +166,7 @@ class Phase:
         scheduled = math.ceil(self.offered_rate * self.seconds) if self.offered_rate else None
 
         def pct(p: float) -> float | None:
-            return round(lat[min(len(lat) - 1, int(p * len(lat)))], 2) if lat else None
+            return round(percentile(lat, p), 2) if lat else None
 
         return {
             "requests": len(lat),

@@ -76,3 +76,13 @@ def test_bench_refuses_a_non_loopback_endpoint(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         bench.main(["--endpoint", "http://10.0.0.8:4566", "--out", str(tmp_path / "r.json")])
     assert exc.value.code == 2
+
+
+def test_percentile_is_the_nearest_rank() -> None:
+    hundred = [float(n) for n in range(100, 0, -1)]  # 100 .. 1, unsorted on purpose
+    assert bench.percentile(hundred, 0.99) == 99.0
+    assert bench.percentile(hundred, 0.50) == 50.0
+    assert bench.percentile(hundred, 1.0) == 100.0
+    assert bench.percentile([7.0], 0.99) == 7.0
+    # Ten values: the 99th percentile is the largest (no value has 99 % at or below it before the tenth).
+    assert bench.percentile([float(n) for n in range(1, 11)], 0.99) == 10.0
