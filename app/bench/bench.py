@@ -202,23 +202,20 @@ def cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_measured(emulator_pid: int | None, *args: Any) -> Phase:
-    """run_phase, with the emulator's CPU time over the phase."""
-    before = cpu_seconds(emulator_pid)
-    phase = run_phase(*args)
-    after = cpu_seconds(emulator_pid)
-    if before is not None and after is not None:
-        phase.emulator_cpu_s = after - before
-    return phase
-
-
 Request = Callable[[http.client.HTTPConnection, random.Random], int]
 
 
 def run_phase(
-    name: str, port: int, clients: list[Request], seconds: float, rate: float | None = None
+    name: str,
+    port: int,
+    clients: list[Request],
+    seconds: float,
+    rate: float | None = None,
+    *,
+    emulator_pid: int | None = None,
 ) -> Phase:
-    """Closed loop when `rate` is None; else open loop: request n starts n / rate s after the phase starts."""
+    """Closed loop when `rate` is None; else open loop: request n starts n / rate s after the phase starts.
+    With `emulator_pid`, also the emulator process's CPU time over the phase."""
     phase = Phase(name, seconds=seconds, offered_rate=rate)
     started = time.perf_counter()
     deadline = started + seconds
@@ -257,11 +254,15 @@ def run_phase(
         conn.close()
 
     threads = [threading.Thread(target=client, args=(req, i)) for i, req in enumerate(clients)]
+    cpu_before = cpu_seconds(emulator_pid)
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     phase.elapsed_s = time.perf_counter() - started
+    cpu_after = cpu_seconds(emulator_pid)
+    if cpu_before is not None and cpu_after is not None:
+        phase.emulator_cpu_s = cpu_after - cpu_before
     return phase
 
 
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                 concurrent, open_loop = args.concurrency, OPEN_LOOP_CLIENTS
 
                 def phase(name: str, clients: list[Request], rate: float | None = None) -> Phase:
-                    return run_measured(emulator_pid, name, port, clients, args.seconds, rate)
+                    return run_phase(name, port, clients, args.seconds, rate, emulator_pid=emulator_pid)
 
                 phases = [
                     phase(GET, [getter(ids)] * concurrent),

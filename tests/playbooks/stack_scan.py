@@ -12,6 +12,14 @@ DOMAIN = "tricontinent.test"
 TABLE = f"{PREFIX}-records"
 
 
+def alb_tags(emulator: Any, region: str) -> dict[str, str]:
+    """The tags of the region's load balancer (LiveColour, AppVersion, ...), by key."""
+    elb = emulator.client("elbv2", region)
+    [alb] = elb.describe_load_balancers(Names=[PREFIX])["LoadBalancers"]
+    tags = elb.describe_tags(ResourceArns=[alb["LoadBalancerArn"]])["TagDescriptions"][0]["Tags"]
+    return {t["Key"]: t["Value"] for t in tags}
+
+
 def leftovers(emulator: Any) -> list[str]:
     """Every resource of the project still there, named by kind, region and id (empty after a destroy)."""
     found: list[str] = []

@@ -11,7 +11,7 @@ import time
 
 import pytest
 from playbook_runner import run_playbook
-from stack_scan import PREFIX, REGIONS
+from stack_scan import PREFIX, REGIONS, alb_tags
 
 pytestmark = pytest.mark.e2e
 
@@ -29,13 +29,6 @@ def weights(emulator, region: str) -> dict[str, int]:
         t["TargetGroupArn"].split(":targetgroup/")[1].split("/")[0].rsplit("-", 1)[1]: t["Weight"]
         for t in forward["ForwardConfig"]["TargetGroups"]
     }
-
-
-def alb_tags(emulator, region: str) -> dict[str, str]:
-    elb = emulator.client("elbv2", region)
-    [alb] = elb.describe_load_balancers(Names=[PREFIX])["LoadBalancers"]
-    tags = elb.describe_tags(ResourceArns=[alb["LoadBalancerArn"]])["TagDescriptions"][0]["Tags"]
-    return {t["Key"]: t["Value"] for t in tags}
 
 
 def colour_version(emulator, region: str, colour: str) -> tuple[str, str]:
