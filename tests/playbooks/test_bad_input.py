@@ -74,6 +74,9 @@ BAD_EXTRA_VARS = [
     (["-e", "database_home_region=eu-central-1"], ["database_home_region", "one of database_regions", "us-west-2"]),
     (["-e", '{"loadbalancer_health_check_path": "/readyz?deep=1"}'], ["loadbalancer_health_check_path", "no query"]),
     (["-e", '{"routing_health_check_path": "/' + "a" * 300 + '"}'], ["routing_health_check_path", "255 characters"]),
+    # The account: the emulator's is 123456789012 (inventories/local sets it as aws_account_id).
+    (["-e", "aws_account_id=12345"], ["aws_account_id", "'12345'", "12 digits"]),
+    (["-e", "aws_account_id=111111111111"], ["aws_account_id is 111111111111", "account 123456789012"]),
 ]
 
 # canary.yml checks its timings in its first play, before it reads any region.
@@ -143,3 +146,15 @@ def test_destroy_without_confirmation_fails_instead_of_hanging(stack_emulator):
     stack_emulator.reset_calls()
     run = run_playbook(stack_emulator.url, "destroy.yml")
     assert_refused_without_change(stack_emulator, run, ["not confirmed", "-e confirm=yes", "123456789012"])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["destroy.yml", "-e", "confirm=yes"], ["canary.yml", "-e", "weight=10"]],
+    ids=["destroy-confirmed", "canary"],
+)
+def test_credentials_of_another_account_are_refused_before_any_change(stack_emulator, command):
+    """A stale AWS_PROFILE must not remove or shift anything, even with the confirmation given."""
+    stack_emulator.reset_calls()
+    run = run_playbook(stack_emulator.url, *command, "-e", "aws_account_id=111111111111")
+    assert_refused_without_change(stack_emulator, run, ["aws_account_id is 111111111111", "account 123456789012"])
